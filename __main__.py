@@ -1,0 +1,1 @@
+"""Pulumi program entry: turns the stack config into PBS resources (filled in by the stack program)."""
