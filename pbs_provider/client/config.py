@@ -7,21 +7,23 @@ so that credentials cannot leak into a pickled dynamic provider.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
+
+from pbs_provider.pbs_types.errors import PbsValueError
+from pbs_provider.pbs_types.ids import FINGERPRINT_RULE, normalize_fingerprint, parse_authid
 
 DEFAULT_PORT = 8007
-
-# SHA-256 colon hex, as PBS's FINGERPRINT_SHA256_REGEX (upper case accepted; we store lower case).
-_FINGERPRINT = re.compile(r"^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){31}$")
-# Authid: `user@realm` or `user@realm!tokenname` (PBS: user part without whitespace, ':' or '/',
-# realm and token name SAFE_ID), 3-64 characters in all.
-_SAFE_ID = r"[A-Za-z0-9_][A-Za-z0-9._\-]*"
-_AUTH_ID = re.compile(rf"^[^\s:/\x00-\x1f\x7f@!]+@{_SAFE_ID}(?:!{_SAFE_ID})?$")
 
 
 class RetrySettings(BaseModel):
@@ -60,15 +62,17 @@ class ServerConfig(BaseModel):
       answers by ~3 s, so keep `read_timeout` well above that.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Cross-field checks are field validators on the later field (never model validators, whose
+    # errors would carry the whole input, secret included); inputs are hidden in errors anyway.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
+    allow_http: bool = False
     url: str
     auth_id: str = Field(min_length=3, max_length=64)
     secret: SecretStr
     fingerprint: str | None = None
     ca_file: Path | None = None
     verify_tls: bool = True
-    allow_http: bool = False
     connect_timeout: float = Field(default=10.0, gt=0, le=600)
     read_timeout: float = Field(default=60.0, gt=0, le=3600)
     retry: RetrySettings = RetrySettings()
@@ -76,8 +80,12 @@ class ServerConfig(BaseModel):
     @field_validator("auth_id")
     @classmethod
     def _check_auth_id(cls, value: str) -> str:
-        if not _AUTH_ID.match(value):
-            raise ValueError("must be 'user@realm' (password login) or 'user@realm!tokenname' (API token)")
+        try:
+            parse_authid(value)
+        except PbsValueError as error:
+            raise ValueError(
+                f"{error.message}: use 'user@realm' (password login) or 'user@realm!token' (API token)"
+            ) from None
         return value
 
     @field_validator("secret")
@@ -93,12 +101,12 @@ class ServerConfig(BaseModel):
         if value is None:
             return None
         value = value.strip()
-        if not _FINGERPRINT.match(value):
+        if not FINGERPRINT_RULE.is_valid(value):
             raise ValueError(
                 "must be a SHA-256 fingerprint: 32 hex byte pairs joined by ':' "
                 "(as shown by `proxmox-backup-manager cert info` on the PBS host)"
             )
-        return value.lower()
+        return normalize_fingerprint(value)
 
     @field_validator("ca_file")
     @classmethod
@@ -107,29 +115,35 @@ class ServerConfig(BaseModel):
             raise ValueError(f"CA file {str(value)!r} does not exist or is not a file")
         return value
 
-    @model_validator(mode="after")
-    def _check_url_and_tls(self) -> ServerConfig:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("https", "http"):
-            raise ValueError(f"url {self.url!r} must start with https://")
-        if parts.scheme == "http" and not self.allow_http:
-            raise ValueError(
-                f"url {self.url!r} uses plain http: PBS serves its API over https on port 8007; "
-                "use https:// (or set allow_http only for a test server)"
-            )
-        if not parts.hostname:
-            raise ValueError(f"url {self.url!r} has no host")
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str, info: ValidationInfo) -> str:
+        parts = urlsplit(value)
         if parts.username or parts.password:
             raise ValueError("url must not contain credentials; use auth_id and secret")
+        if parts.scheme not in ("https", "http"):
+            raise ValueError(f"url {value!r} must start with https://")
+        if not parts.hostname:
+            raise ValueError(f"url {value!r} has no host")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise ValueError(f"url {self.url!r} must be just scheme://host[:port] (no path or query)")
+            raise ValueError(f"url {value!r} must be just scheme://host[:port] (no path or query)")
         try:
             parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError as error:
-            raise ValueError(f"url {self.url!r} has an invalid port") from error
-        if not self.verify_tls and (self.fingerprint or self.ca_file):
+            raise ValueError(f"url {value!r} has an invalid port") from error
+        if parts.scheme == "http" and not info.data.get("allow_http"):
+            raise ValueError(
+                f"url {value!r} uses plain http: PBS serves its API over https on port 8007; "
+                "use https:// (or set allow_http only for a test server)"
+            )
+        return value
+
+    @field_validator("verify_tls")
+    @classmethod
+    def _check_verify_tls(cls, value: bool, info: ValidationInfo) -> bool:
+        if not value and (info.data.get("fingerprint") or info.data.get("ca_file")):
             raise ValueError("verify_tls=false cannot be combined with fingerprint or ca_file")
-        return self
+        return value
 
     @property
     def host(self) -> str:
