@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from .errors import PbsValueError
 from .roles import ROLE_PRIVILEGES, check_role  # re-exported: the role table sits with ACL paths
-from .rules import CONTROL_CHARS, IntegerRule, StringRule
+from .rules import CONTROL_CHARS, RUST_WHITESPACE, IntegerRule, StringRule
 
 __all__ = [
     "ACL_PATH_RULE",
@@ -76,9 +76,8 @@ class InvalidId(PbsValueError):
 
 SAFE_ID_RE = r"(?:[A-Za-z0-9_][A-Za-z0-9._\-]*)"
 
-# Rust regex `\s` (Unicode White_Space) spelled out, so Python's slightly different `\s` is not used.
-_RUST_WHITESPACE = "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
-USER_NAME_RE = rf"(?:[^{_RUST_WHITESPACE}:/{CONTROL_CHARS}]+)"
+# Rust regex `\\s` is spelled out (Python's `\\s` differs slightly).
+USER_NAME_RE = rf"(?:[^{re.escape(RUST_WHITESPACE)}:/{CONTROL_CHARS}]+)"
 USER_ID_RE = rf"{USER_NAME_RE}@{SAFE_ID_RE}"
 APITOKEN_ID_RE = rf"{USER_ID_RE}!{SAFE_ID_RE}"
 

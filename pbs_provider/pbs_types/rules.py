@@ -23,8 +23,15 @@ class SchemaViolation(PbsValueError):
     """A value breaks a string or integer schema constraint (length, pattern, bounds)."""
 
 
-# Control characters as Rust's ASCII class `[:cntrl:]` defines them.
+# Control characters as Rust's ASCII class `[:cntrl:]` defines them (regex class source).
 CONTROL_CHARS = r"\x00-\x1f\x7f"
+
+# The characters of Unicode White_Space: Rust's regex `\s` and what `str::trim` strips.
+RUST_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
 
 
 @dataclass(frozen=True)
