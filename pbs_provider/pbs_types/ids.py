@@ -76,7 +76,7 @@ class InvalidId(PbsValueError):
 
 SAFE_ID_RE = r"(?:[A-Za-z0-9_][A-Za-z0-9._\-]*)"
 
-# Rust regex `\\s` is spelled out (Python's `\\s` differs slightly).
+# Rust regex `\s` (Unicode White_Space) is spelled out; Python's `\s` differs slightly.
 USER_NAME_RE = rf"(?:[^{re.escape(RUST_WHITESPACE)}:/{CONTROL_CHARS}]+)"
 USER_ID_RE = rf"{USER_NAME_RE}@{SAFE_ID_RE}"
 APITOKEN_ID_RE = rf"{USER_ID_RE}!{SAFE_ID_RE}"
