@@ -1,0 +1,183 @@
+"""Typed, unknown-safe views of the PBS resources a policy sees (type tokens and their inputs).
+
+During `pulumi preview` an input that depends on another resource's output can be unknown; the
+policy SDK then raises `UnknownValueError` on access. `read_prop` turns that into the `UNKNOWN`
+marker so a rule can decide per field (an unknown fingerprint is "set", an unknown remote is
+"cannot judge") instead of losing the whole stack validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Final, Protocol
+
+from pulumi_policy.proxy import UnknownValueError
+
+TYPE_PREFIX: Final = "pulumi-python:dynamic/pbs:"
+REMOTE_TYPE: Final = TYPE_PREFIX + "Remote"
+SYNC_JOB_TYPE: Final = TYPE_PREFIX + "SyncJob"
+USER_TYPE: Final = TYPE_PREFIX + "User"
+API_TOKEN_TYPE: Final = TYPE_PREFIX + "ApiToken"
+ACL_ENTRY_TYPE: Final = TYPE_PREFIX + "AclEntry"
+NAMESPACE_TYPE: Final = TYPE_PREFIX + "Namespace"
+
+
+class _Unknown(Enum):
+    """A value that is not known during preview (it depends on another resource's output)."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN: Final = _Unknown.UNKNOWN
+Maybe = Any  # a property value, None when absent, or UNKNOWN
+
+
+def read_prop(props: Mapping[str, Any], key: str) -> Maybe:
+    """The input `key`: its value, None when absent, or UNKNOWN when not known during preview."""
+    try:
+        return props.get(key)
+    except UnknownValueError:
+        return UNKNOWN
+
+
+def is_set(value: Maybe) -> bool:
+    """True for a value that is present: UNKNOWN counts as set (the engine will fill it in)."""
+    if value is UNKNOWN:
+        return True
+    if value is None:
+        return False
+    return not (isinstance(value, str) and value.strip() == "")
+
+
+def known_str(value: Maybe) -> str | None:
+    """The value as a non-empty string, or None when absent, empty, unknown or not a string."""
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
+@dataclass(frozen=True)
+class SyncJobView:
+    """The inputs of a `SyncJob` that the rules look at."""
+
+    urn: str
+    server: str | None
+    job_id: str
+    direction: Maybe  # "push" | "pull" | UNKNOWN (absent means pull, as in PBS)
+    remote: Maybe
+    remove_vanished: Maybe
+    schedule: Maybe
+    run_on_mount: Maybe
+    rate_in: Maybe
+    rate_out: Maybe
+
+    @classmethod
+    def from_props(cls, urn: str, name: str, props: Mapping[str, Any]) -> SyncJobView:
+        direction = read_prop(props, "syncDirection")
+        return cls(
+            urn=urn,
+            server=known_str(read_prop(props, "server")),
+            job_id=known_str(read_prop(props, "jobId")) or name,
+            direction="pull" if direction is None else direction,
+            remote=read_prop(props, "remote"),
+            remove_vanished=read_prop(props, "removeVanished"),
+            schedule=read_prop(props, "schedule"),
+            run_on_mount=read_prop(props, "runOnMount"),
+            rate_in=read_prop(props, "rateIn"),
+            rate_out=read_prop(props, "rateOut"),
+        )
+
+    @property
+    def is_push(self) -> bool:
+        return self.direction == "push"
+
+    @property
+    def label(self) -> str:
+        """How messages name the job: `server/jobId`."""
+        return f"{self.server or '?'}/{self.job_id}"
+
+
+@dataclass(frozen=True)
+class RemoteView:
+    """The inputs of a `Remote` that the rules look at."""
+
+    urn: str
+    server: str | None
+    name: str
+    host: str | None
+    port: Maybe
+    auth_id: Maybe
+    fingerprint: Maybe
+
+    @classmethod
+    def from_props(cls, urn: str, name: str, props: Mapping[str, Any]) -> RemoteView:
+        return cls(
+            urn=urn,
+            server=known_str(read_prop(props, "server")),
+            name=known_str(read_prop(props, "name")) or name,
+            host=known_str(read_prop(props, "host")),
+            port=read_prop(props, "port"),
+            auth_id=read_prop(props, "authId"),
+            fingerprint=read_prop(props, "fingerprint"),
+        )
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        """Identity of the remote on its PBS: (server, remote name)."""
+        return (self.server, self.name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.server or '?'}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ApiTokenView:
+    """The inputs of an `ApiToken` that the rules look at."""
+
+    urn: str
+    server: str | None
+    token_id: str
+    expire: Maybe
+
+    @classmethod
+    def from_props(cls, urn: str, name: str, props: Mapping[str, Any]) -> ApiTokenView:
+        userid = known_str(read_prop(props, "userid"))
+        token_name = known_str(read_prop(props, "tokenName"))
+        token_id = f"{userid}!{token_name}" if userid and token_name else name
+        return cls(
+            urn=urn,
+            server=known_str(read_prop(props, "server")),
+            token_id=token_id,
+            expire=read_prop(props, "expire"),
+        )
+
+
+class ResourceLike(Protocol):
+    """What the views are built from: a `PolicyResource` of a stack validation (or anything alike)."""
+
+    resource_type: str
+    urn: str
+    name: str
+    props: Mapping[str, Any]
+
+
+def sync_jobs(resources: Sequence[ResourceLike]) -> list[SyncJobView]:
+    """Views of every `SyncJob` among `resources` (PolicyResource objects of a stack validation)."""
+    return [
+        SyncJobView.from_props(r.urn, r.name, r.props) for r in resources if r.resource_type == SYNC_JOB_TYPE
+    ]
+
+
+def remotes(resources: Sequence[ResourceLike]) -> list[RemoteView]:
+    """Views of every `Remote` among `resources`."""
+    return [
+        RemoteView.from_props(r.urn, r.name, r.props) for r in resources if r.resource_type == REMOTE_TYPE
+    ]
+
+
+def remotes_by_key(resources: Sequence[ResourceLike]) -> dict[tuple[str | None, str], RemoteView]:
+    """Every `Remote` among `resources`, keyed by (server, remote name) as a sync job refers to it."""
+    return {view.key: view for view in remotes(resources)}

@@ -1,0 +1,1 @@
+"""One module per rule; each exposes `NAME` and `policy(...)` returning its pulumi_policy Policy."""
