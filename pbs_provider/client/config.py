@@ -19,6 +19,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.alias_generators import to_camel
 
 from pbs_provider.pbs_types.errors import PbsValueError
 from pbs_provider.pbs_types.ids import FINGERPRINT_RULE, normalize_fingerprint, parse_authid
@@ -35,7 +36,9 @@ class RetrySettings(BaseModel):
     `backoff_jitter` seconds (urllib3's `Retry` computes it).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, validate_by_name=True, validate_by_alias=True
+    )
 
     attempts: int = Field(default=4, ge=1, le=20, description="tries per request, the first included")
     backoff_factor: float = Field(default=0.5, ge=0, le=60)
@@ -48,6 +51,9 @@ class RetrySettings(BaseModel):
 
 class ServerConfig(BaseModel):
     """Connection settings for one PBS server (one entry of the stack config's `servers` map).
+
+    Field names are accepted in snake_case or in the stack config's camelCase (`authId`,
+    `caFile`, `verifyTls`, `connectTimeout`, `retry.backoffFactor`, …).
 
     * `url`: `https://host[:port]`; the port defaults to 8007. `http://` is refused unless
       `allow_http=True` (PBS itself only serves the API over TLS).
@@ -64,7 +70,14 @@ class ServerConfig(BaseModel):
 
     # Cross-field checks are field validators on the later field (never model validators, whose
     # errors would carry the whole input, secret included); inputs are hidden in errors anyway.
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
 
     allow_http: bool = False
     url: str

@@ -79,3 +79,21 @@ def test_secret_never_in_repr_str_or_validation_errors():
 def test_refuses_pickling():
     with pytest.raises(TypeError, match="must not be pickled"):
         pickle.dumps(config())
+
+
+def test_stack_config_camel_case_keys_are_accepted():
+    server = ServerConfig.model_validate(
+        {
+            "url": "https://pbs.example.com:8008",
+            "authId": "sync@pbs!push",
+            "secret": SECRET,
+            "caFile": None,
+            "verifyTls": True,
+            "connectTimeout": 3,
+            "retry": {"attempts": 2, "backoffFactor": 0.1, "digestAttempts": 7},
+        }
+    )
+    assert (server.auth_id, server.port, server.connect_timeout) == ("sync@pbs!push", 8008, 3)
+    assert (server.retry.attempts, server.retry.backoff_factor, server.retry.digest_attempts) == (2, 0.1, 7)
+    with pytest.raises(ValidationError):
+        ServerConfig.model_validate({"url": "https://h", "authId": "a@pbs!t", "secret": SECRET, "bogus": 1})
