@@ -2,4 +2,31 @@
 
 Importing this package has no side effects (no `pulumi.Config()`, no network): the dynamic-provider
 plugin unpickles providers by module path and imports it in its own process.
+
+The public names below are loaded on first use (PEP 562), so that `pbs_provider.pbs_types` and
+`pbs_provider.client` (used by the simulator and the client tests) do not pull in Pulumi.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Remote": "pbs_provider.resources.remote",
+    "RemoteProvider": "pbs_provider.resources.remote",
+    "SyncJob": "pbs_provider.resources.sync_job",
+    "SyncJobProvider": "pbs_provider.resources.sync_job",
+    "ProviderError": "pbs_provider.resources.machine",
+    "ServerDirectory": "pbs_provider.servers",
+    "ServerConfigError": "pbs_provider.servers",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pbs_provider' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

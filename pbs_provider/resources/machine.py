@@ -1,0 +1,337 @@
+"""The one generic dynamic-provider machine: check, diff, create, read, update, delete for any
+PBS object, driven by its schema model (`pbs_provider.schemas`) and its `Endpoint`.
+
+Contract with the Pulumi engine (see the project's notes on dynamic providers):
+
+* The provider pickles by reference and carries nothing (`__getstate__` → {}); credentials
+  arrive through `configure()` from the stack config (`servers`, `serverSecrets`, env fallback)
+  and clients are created lazily in the plugin (`client_for`, one per server per process).
+* `check` validates every rule before anything is written, names the input and the rule, skips
+  values unknown at preview, and gates fields by the server's PBS version (`GET /version`,
+  cached) — but only once every static rule passed, so an invalid config sends no request.
+* `diff` compares canonical values field by field (absent = PBS's default) and never answers
+  "unknown"; `server` and the PBS id replace, everything else updates in place.
+* `create` POSTs only the set fields, adopts an existing object when `adopt` is set, and returns
+  what a fresh GET shows; `update` converges the live object with digest-checked PUTs
+  (`delete[]` for removed fields); `read` reports a vanished object with an empty id and carries
+  write-only fields over; `delete` treats "already gone" as done.
+* Errors name the operation, object and server, carry PBS's reason and the client's hint, and
+  never a secret. Numbers arrive as floats over gRPC: the schema turns them into ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, NoReturn
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
+
+from pbs_provider.client import AlreadyExists, ApiResponse, NotFound, PbsClient, PbsError, client_for
+from pbs_provider.pbs_types.version import PbsVersion, parse_version
+from pbs_provider.schemas.base import AdoptablePbsObject, PbsObject, UpdatePlan
+from pbs_provider.schemas.messages import Failure
+from pbs_provider.servers import ServerConfigError, ServerDirectory
+
+from .endpoints import Endpoint
+
+MAX_CONVERGE_ROUNDS = 4
+"""PUT rounds before giving up on an object PBS keeps changing (server-side side effects such as
+a replaced encryption key moving into `associated-key` need a second round)."""
+
+
+class ProviderError(Exception):
+    """A provider operation failed; the message is what the user sees (no secrets)."""
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a preview value that is not known yet (also inside lists and maps)."""
+    if isinstance(value, Unknown) or value == UNKNOWN:
+        return True
+    if isinstance(value, list):
+        return any(is_unknown(item) for item in value)
+    if isinstance(value, dict):
+        return any(is_unknown(item) for item in value.values())
+    return False
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class PbsResourceProvider(ResourceProvider):
+    """Generic provider; a subclass names its `schema` (pydantic model) and `endpoint`."""
+
+    schema: ClassVar[type[PbsObject]]
+    endpoint: ClassVar[Endpoint]
+    serialize_as_secret_always = False  # nothing secret is ever captured: see __getstate__
+
+    _servers: ServerDirectory = ServerDirectory(config_error="the provider was not configured")
+
+    # ---- pickling and configuration ----------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}  # the pickle is only "an instance of <module>.<class>": no config, no secret
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        pass
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._servers = ServerDirectory.from_config(req.config.get)
+
+    def _client(self, server: str) -> PbsClient:
+        try:
+            return client_for(server, self._servers.server_config(server))
+        except ServerConfigError as error:
+            raise ProviderError(str(error)) from None
+
+    # ---- check ------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        unknown = {key for key, value in news.items() if is_unknown(value)}
+        known = {k: v for k, v in news.items() if k not in unknown and not k.startswith("__")}
+        validation = self.schema.validate_inputs(known, unknown)
+        failures = list(validation.failures)
+        server = validation.values.get("server")
+        if server is not None:
+            problem = self._servers.problem(server)
+            if problem is not None:
+                failures.append(Failure("server", f"`server` {problem}"))
+        if not failures and server is not None:
+            failures.extend(self._version_failures(validation.model(), server))
+        return CheckResult(dict(news), [CheckFailure(f.field, f.message) for f in failures])
+
+    def _version_failures(self, model: PbsObject, server: str) -> list[Failure]:
+        needs = model.version_requirements()
+        if not needs:
+            return []
+        try:
+            running = self._client(server).version()
+        except PbsError as error:
+            return [Failure("server", f"cannot read the PBS version of server `{server}`: {error}")]
+        except ProviderError as error:
+            return [Failure("server", str(error))]
+        return [
+            Failure(need.field, f"{need.what} needs PBS ≥ {need.since}; server `{server}` runs {running}")
+            for need in needs
+            if running < parse_version(need.since)
+        ]
+
+    def _ensure_version(self, client: PbsClient, model: PbsObject) -> None:
+        """The same gate as `check`, for create/update reached without a check in this process."""
+        running: PbsVersion | None = None
+        for need in model.version_requirements():
+            running = running or client.version()
+            if running < parse_version(need.since):
+                raise ProviderError(
+                    f"{need.what} needs PBS ≥ {need.since}; server `{client.name}` runs {running}"
+                )
+
+    # ---- diff -------------------------------------------------------------------------------
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old = self._from_outputs(olds)
+        unknown = {key for key, value in news.items() if is_unknown(value)}
+        known = {k: v for k, v in news.items() if k not in unknown and not k.startswith("__")}
+        new = self.schema.validate_inputs(known, unknown)
+        changed = []
+        for spec in self.schema.input_specs():
+            if not spec.pbs.diff:
+                continue
+            unseen = spec.input_name in unknown or spec.name in new.invalid
+            if unseen or not spec.same(old.get(spec.name), new.values.get(spec.name)):
+                changed.append(spec)
+        replaces = [s.input_name for s in changed if s.pbs.replace_on_change]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    # ---- create -----------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        desired = self._parse(props)
+        client = self._client(desired.server)
+        with self._errors("create", desired):
+            self._ensure_version(client, desired)
+            try:
+                self.endpoint.create(client, desired, desired.post_body())
+            except AlreadyExists as exists:
+                if not (isinstance(desired, AdoptablePbsObject) and desired.adopt):
+                    raise ProviderError(self._exists_message(desired, exists)) from None
+                self._converge(client, desired, send_write_only=True)
+            live = self._read_live(client, desired)
+        return CreateResult(desired.key(), self._outputs(desired, live))
+
+    def _exists_message(self, desired: PbsObject, error: PbsError) -> str:
+        noun, key, server = self.schema.noun, desired.key(), desired.server
+        ids = ", ".join(f"`{s.input_name}`" for s in self.schema.identity_specs())
+        return (
+            f"{noun} `{key}` already exists on server `{server}` (PBS: {error.message}). Pulumi "
+            f"cannot import it (dynamic providers do not support `pulumi import`): set `adopt: true` "
+            f"on this resource to take the existing {noun} over — its settings will be changed to "
+            f"match the program — or choose another {ids}."
+        )
+
+    # ---- read -------------------------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        old = self._from_outputs(props)
+        client = self._client(old.server)
+        with self._errors("read", old):
+            try:
+                live = self._read_live(client, old)
+            except NotFound:
+                return ReadResult("", {})  # gone: the engine drops it and the next `up` recreates it
+        outputs = self._outputs(old, live)
+        inputs = {k: v for k, v in outputs.items() if self.schema.spec(k).is_input}
+        return ReadResult(id_, outputs, inputs)
+
+    # ---- update -----------------------------------------------------------------------------
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old = self._from_outputs(olds)
+        desired = self._parse(news)
+        client = self._client(desired.server)
+        write_only_changed = any(
+            not spec.same(old.get(spec.name), desired.get(spec.name))
+            for spec in self.schema.input_specs()
+            if spec.pbs.write_only
+        )
+        with self._errors("update", desired):
+            self._ensure_version(client, desired)
+            self._converge(client, desired, send_write_only=write_only_changed)
+            live = self._read_live(client, desired)
+        return UpdateResult(self._outputs(desired, live))
+
+    def _converge(self, client: PbsClient, desired: PbsObject, *, send_write_only: bool) -> None:
+        """PUT until the live object means what `desired` says (each round digest-checked
+        against a fresh read, so a concurrent change is never overwritten unseen)."""
+        pending_write_only = send_write_only
+        last: UpdatePlan | None = None
+        for _ in range(MAX_CONVERGE_ROUNDS):
+            step = _UpdateRound(self.schema, desired, send_write_only=pending_write_only)
+            try:
+                written = self.endpoint.modify(client, desired, step.change)
+            except NotFound:
+                raise ProviderError(
+                    f"{self.schema.noun} `{desired.key()}` no longer exists on server `{desired.server}`: "
+                    f"run `pulumi refresh` so that the next `pulumi up` creates it again"
+                ) from None
+            last = step.plan
+            if written is None:
+                return
+            if step.sent_write_only:
+                pending_write_only = False
+        fields = ", ".join(f"`{self.schema.spec(n).input_name}`" for n in (last.fields() if last else []))
+        raise ProviderError(
+            f"PBS on server `{desired.server}` did not keep {fields} of {self.schema.noun} "
+            f"`{desired.key()}` after {MAX_CONVERGE_ROUNDS} updates; another client may be changing it"
+        )
+
+    # ---- delete -----------------------------------------------------------------------------
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        old = self._from_outputs(props)
+        client = self._client(old.server)
+        with self._errors("delete", old):
+            self.endpoint.delete(client, old)
+
+    # ---- shared steps -----------------------------------------------------------------------
+
+    def _parse(self, inputs: Mapping[str, Any]) -> PbsObject:
+        known = {k: v for k, v in inputs.items() if not k.startswith("__")}
+        validation = self.schema.validate_inputs(known)
+        if validation.failures:
+            raise ProviderError(
+                f"invalid {self.schema.noun}: " + "; ".join(f.message for f in validation.failures)
+            )
+        return validation.model()
+
+    def _from_outputs(self, outputs: Mapping[str, Any]) -> PbsObject:
+        """The model of stored outputs (Pulumi names; lenient: values are kept as stored)."""
+        values = {}
+        for spec in self.schema.specs():
+            raw = outputs.get(spec.input_name)
+            if raw is None:
+                continue
+            try:
+                values[spec.name] = spec.adapter.validate_python(raw)
+            except ValueError:
+                values[spec.name] = raw
+        return self.schema.from_values(values)
+
+    def _read_live(self, client: PbsClient, ident: PbsObject) -> PbsObject:
+        data = self.endpoint.read(client, ident)
+        data.update(self.endpoint.facts(client, ident, data))
+        return self.schema.from_pbs(data)
+
+    def _outputs(self, desired: PbsObject, live: PbsObject) -> dict[str, Any]:
+        """Every field as PBS reports it, plus provider-side and write-only inputs from `desired`."""
+        outputs = live.wire_values()
+        for spec in self.schema.specs():
+            if spec.pbs.local or spec.pbs.write_only:
+                value = desired.get(spec.name)
+                outputs.pop(spec.input_name, None)
+                if value is not None:
+                    outputs[spec.input_name] = spec.wire(value)
+        return outputs
+
+    def _errors(self, operation: str, model: PbsObject) -> _ErrorContext:
+        secrets = [
+            str(v) for s in self.schema.specs() if s.pbs.secret and (v := model.get(s.name)) is not None
+        ]
+        return _ErrorContext(operation, self.schema.noun, model, secrets)
+
+
+class _UpdateRound:
+    """One read-modify-write of `_converge`: plans the PUT against what PBS holds right now."""
+
+    def __init__(self, schema: type[PbsObject], desired: PbsObject, *, send_write_only: bool) -> None:
+        self.schema, self.desired, self.send_write_only = schema, desired, send_write_only
+        self.plan: UpdatePlan | None = None
+        self.sent_write_only = False
+
+    def change(self, current: ApiResponse) -> dict[str, Any] | None:
+        data = current.data if isinstance(current.data, Mapping) else {}
+        self.plan = self.desired.plan_update(self.schema.from_pbs(data), send_write_only=self.send_write_only)
+        body = self.plan.next_request()
+        self.sent_write_only = body is not None and any(
+            self.schema.spec(name).pbs.write_only for name in body if name != "delete"
+        )
+        return body
+
+
+class _ErrorContext:
+    """Turns a `PbsError` into a `ProviderError` naming operation, object and server (redacted)."""
+
+    def __init__(self, operation: str, noun: str, model: PbsObject, secrets: list[str]) -> None:
+        self.operation, self.noun, self.model, self.secrets = operation, noun, model, secrets
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> bool:
+        if isinstance(error, ProviderError):
+            self._raise(str(error))
+        if isinstance(error, PbsError):
+            reason = error.message
+            hint = f"\nhint: {error.hint}" if error.hint else ""
+            self._raise(
+                f"cannot {self.operation} {self.noun} `{self.model.key()}` on server "
+                f"`{self.model.server}`: {reason}{hint}"
+            )
+        return False
+
+    def _raise(self, message: str) -> NoReturn:
+        raise ProviderError(_redact(message, self.secrets)) from None

@@ -1,0 +1,364 @@
+"""The base of every schema model: one pydantic model per PBS object, and what derives from it.
+
+A subclass declares the PBS object's fields once (type, bounds, description, `PbsField` facts)
+plus its cross-field rules. From that declaration this module derives, for the provider machine:
+
+* validation of Pulumi inputs field by field, skipping values unknown at preview, with messages
+  that name the input and the rule (`validate_inputs`, `parse`);
+* the reading of a PBS answer into the same canonical values (`from_pbs`);
+* the request bodies: `post_body` (only the fields that are set) and `plan_update` (changed
+  fields, `delete[]` for removed deletable ones, PBS's reset value for the others);
+* the semantic comparison that diffs use (`differences`), where absent equals PBS's default;
+* the version requirements of a config (`version_requirements`).
+
+Instances are only built from validated values (`model_construct`), so `model_fields_set` is
+exactly "the fields the user set".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
+
+from .field import FieldSpec, PbsField
+from .messages import Failure, field_failure
+from .rules import RULE_MARKER, CrossFieldRule, VersionRequirement
+
+
+class InvalidInputs(ValueError):
+    """Inputs broke schema rules; `.failures` lists them (messages never quote secrets)."""
+
+    def __init__(self, noun: str, failures: list[Failure]) -> None:
+        self.failures = failures
+        super().__init__(f"invalid {noun}: " + "; ".join(f.message for f in failures))
+
+
+@dataclass
+class Validation:
+    """The result of validating inputs: canonical values of the valid, known, set fields."""
+
+    schema: type[PbsObject]
+    values: dict[str, Any] = field(default_factory=dict)
+    unknown: set[str] = field(default_factory=set)
+    invalid: set[str] = field(default_factory=set)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def model(self) -> PbsObject:
+        """A model of the valid known values (unset/unknown fields read as None)."""
+        return self.schema.from_values(self.values)
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    """What a `PUT` must carry to turn the live object into the desired one."""
+
+    set: dict[str, Any]
+    """PBS name → wire value of fields to set."""
+    delete: list[str]
+    """PBS names for `delete[]`."""
+    reset: dict[str, Any]
+    """Non-deletable fields cleared the PBS way (PBS name → reset value)."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.set or self.delete or self.reset)
+
+    def fields(self) -> list[str]:
+        return sorted([*self.set, *self.delete, *self.reset])
+
+    def next_request(self) -> dict[str, Any] | None:
+        """The body of the next `PUT` (None when nothing is left to do).
+
+        Resets of non-deletable fields go in a request of their own first: PBS validates the
+        combination of fields in a request (it refuses `resync-corrupt` next to
+        `sync-direction=push`), not only the resulting object.
+        """
+        if self.empty:
+            return None
+        if self.reset and (self.set or self.delete):
+            return dict(self.reset)
+        body: dict[str, Any] = {**self.set, **self.reset}
+        if self.delete:
+            body["delete"] = list(self.delete)
+        return body
+
+
+class PbsObject(BaseModel):
+    """Base model: the `server` input that every resource has, and the derivation machinery."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, validate_default=False
+    )
+
+    noun: ClassVar[str] = "object"
+    """What PBS calls the object, for messages ("remote", "sync job")."""
+
+    server: Annotated[str, PbsField(local=True, replace_on_change=True)] = Field(
+        min_length=1,
+        description="Name of the PBS server (a key of the stack config's `servers` map) that holds "
+        "the object. Changing it creates the object on the new server and deletes the old one.",
+    )
+
+    _specs: ClassVar[tuple[FieldSpec, ...]] = ()
+    _rules: ClassVar[tuple[CrossFieldRule, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        specs = []
+        for name, info in cls.model_fields.items():
+            facts = next((m for m in info.metadata if isinstance(m, PbsField)), PbsField())
+            pbs_name = None if facts.local else (facts.pbs_name or name.replace("_", "-"))
+            specs.append(
+                FieldSpec(
+                    name=name,
+                    input_name=info.alias or to_camel(name),
+                    pbs_name=pbs_name,
+                    required=info.is_required(),
+                    description=info.description or "",
+                    pbs=facts,
+                    info=info,
+                    adapter=TypeAdapter(info.rebuild_annotation()),
+                )
+            )
+        cls._specs = tuple(specs)
+        rules = []
+        for attr in dir(cls):
+            method = getattr(cls, attr, None)
+            reads = getattr(method, RULE_MARKER, None)
+            if reads is not None:
+                unknown = set(reads) - set(cls.model_fields)
+                if unknown:
+                    raise TypeError(f"{cls.__name__}.{attr} reads unknown fields {sorted(unknown)}")
+                rules.append(CrossFieldRule(reads, method))
+        cls._rules = tuple(rules)
+
+    # ---- the field table ------------------------------------------------------------------
+
+    @classmethod
+    def specs(cls) -> tuple[FieldSpec, ...]:
+        """Every field, in declaration order (base fields first)."""
+        return cls._specs
+
+    @classmethod
+    def spec(cls, name: str) -> FieldSpec:
+        """The field with this Python, Pulumi or PBS name."""
+        for spec in cls._specs:
+            if name in (spec.name, spec.input_name, spec.pbs_name):
+                return spec
+        raise KeyError(f"{cls.__name__} has no field {name!r}")
+
+    @classmethod
+    def input_specs(cls) -> tuple[FieldSpec, ...]:
+        return tuple(s for s in cls._specs if s.is_input)
+
+    @classmethod
+    def output_only_specs(cls) -> tuple[FieldSpec, ...]:
+        return tuple(s for s in cls._specs if s.pbs.output_only)
+
+    @classmethod
+    def identity_specs(cls) -> tuple[FieldSpec, ...]:
+        return tuple(s for s in cls._specs if s.pbs.identity)
+
+    @classmethod
+    def secret_inputs(cls) -> tuple[str, ...]:
+        """Pulumi names of secret fields (for `additional_secret_outputs`)."""
+        return tuple(s.input_name for s in cls._specs if s.pbs.secret)
+
+    @classmethod
+    def rules(cls) -> tuple[CrossFieldRule, ...]:
+        return cls._rules
+
+    # ---- building models ------------------------------------------------------------------
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Self:
+        """A model of already canonical values (Python names); None counts as unset."""
+        present = {k: v for k, v in values.items() if v is not None}
+        return cls.model_construct(_fields_set=set(present), **present)
+
+    @classmethod
+    def validate_inputs(cls, inputs: Mapping[str, Any], unknown: Iterable[str] = ()) -> Validation:
+        """Validate Pulumi inputs (camelCase keys) field by field, then the cross-field rules.
+
+        `unknown` names inputs whose values are not known yet (preview): they are neither
+        validated nor reported missing, and rules reading them are skipped. Keys starting with
+        `__` (Pulumi's `__provider`) are ignored.
+        """
+        result = Validation(cls)
+        unknown_inputs = set(unknown)
+        by_input = {s.input_name: s for s in cls._specs}
+        for key in sorted(inputs):
+            if key.startswith("__") or key in unknown_inputs:
+                continue
+            spec = by_input.get(key)
+            if spec is None:
+                valid = ", ".join(f"`{s.input_name}`" for s in cls.input_specs())
+                result.failures.append(
+                    Failure(key, f"`{key}` is not an input of a {cls.noun}; inputs: {valid}")
+                )
+            elif spec.pbs.output_only and inputs[key] is not None:
+                result.failures.append(
+                    Failure(key, f"`{key}` is read-only: PBS reports it, it cannot be set")
+                )
+        for spec in cls.input_specs():
+            if spec.input_name in unknown_inputs:
+                result.unknown.add(spec.name)
+                continue
+            raw = inputs.get(spec.input_name)
+            if raw is None:
+                if spec.required:
+                    result.invalid.add(spec.name)
+                    result.failures.append(Failure(spec.input_name, f"`{spec.input_name}` is required"))
+                continue
+            try:
+                value = spec.adapter.validate_python(raw)
+            except ValidationError as error:
+                result.invalid.add(spec.name)
+                result.failures.extend(
+                    field_failure(spec.input_name, detail, secret=spec.pbs.secret)
+                    for detail in error.errors(include_url=False)
+                )
+                continue
+            if value is not None:
+                result.values[spec.name] = value
+        model = result.model()
+        blocked = result.unknown | result.invalid
+        for rule in cls._rules:
+            if blocked.isdisjoint(rule.reads):
+                result.failures.extend(rule.run(model))
+        return result
+
+    @classmethod
+    def parse(cls, inputs: Mapping[str, Any]) -> Self:
+        """Validated model of complete inputs; raises `InvalidInputs` listing every failure."""
+        result = cls.validate_inputs(inputs)
+        if result.failures:
+            raise InvalidInputs(cls.noun, result.failures)
+        return cls.from_values(result.values)
+
+    @classmethod
+    def from_pbs(cls, data: Mapping[str, Any]) -> Self:
+        """The model of a PBS answer (kebab-case keys). Unknown keys are ignored; a value this
+        schema would reject is kept as PBS sent it, so it shows as a difference, not a crash."""
+        values: dict[str, Any] = {}
+        for spec in cls._specs:
+            if spec.pbs_name is None or spec.pbs_name not in data or data[spec.pbs_name] is None:
+                continue
+            raw = data[spec.pbs_name]
+            try:
+                values[spec.name] = spec.adapter.validate_python(raw)
+            except ValidationError:
+                values[spec.name] = raw
+        return cls.from_values(values)
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        """The repr never shows a secret field's value."""
+        secret = {s.name for s in self._specs if s.pbs.secret}
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name in secret and value is not None else value)
+
+    # ---- reading a model ------------------------------------------------------------------
+
+    def set_values(self) -> dict[str, Any]:
+        """Python name → canonical value of every field that is set."""
+        return {n: getattr(self, n) for n in self.model_fields_set if getattr(self, n) is not None}
+
+    def get(self, name: str) -> Any:
+        """The value of a field (any of its names), None when unset."""
+        return getattr(self, self.spec(name).name, None)
+
+    def key(self) -> str:
+        """The object's id in PBS (its identity field; '/'-joined when there are several)."""
+        return "/".join(str(getattr(self, s.name)) for s in self.identity_specs())
+
+    def wire_values(self) -> dict[str, Any]:
+        """Pulumi name → wire value of every set field (inputs, local inputs and facts)."""
+        return {
+            s.input_name: s.wire(v) for s in self._specs if (v := getattr(self, s.name, None)) is not None
+        }
+
+    # ---- request bodies -------------------------------------------------------------------
+
+    def post_body(self) -> dict[str, Any]:
+        """Body of the create request: every set field PBS knows about, nothing else."""
+        return {
+            s.pbs_name: s.wire(v)
+            for s in self._specs
+            if s.sent_to_pbs and (v := getattr(self, s.name, None)) is not None
+        }
+
+    def plan_update(self, live: PbsObject, *, send_write_only: bool) -> UpdatePlan:
+        """The `PUT` that turns `live` (read from PBS) into `self` (desired).
+
+        Only fields whose meaning differs are sent. A field the desired state leaves unset is
+        removed with `delete[]` if PBS allows that, else reset to its `reset_to` value.
+        Write-only fields cannot be compared (PBS never returns them): they are sent when
+        `send_write_only` is true and they are set.
+        """
+        to_set: dict[str, Any] = {}
+        to_delete: list[str] = []
+        to_reset: dict[str, Any] = {}
+        for spec in self._specs:
+            if not spec.sent_to_pbs or spec.pbs.identity:
+                continue
+            desired = getattr(self, spec.name, None)
+            assert spec.pbs_name is not None
+            if spec.pbs.write_only:
+                if send_write_only and desired is not None:
+                    to_set[spec.pbs_name] = spec.wire(desired)
+                continue
+            current = getattr(live, spec.name, None)
+            if spec.same(desired, current):
+                continue
+            if desired is not None:
+                to_set[spec.pbs_name] = spec.wire(desired)
+            elif spec.pbs.deletable:
+                to_delete.append(spec.pbs_name)
+            else:
+                to_reset[spec.pbs_name] = spec.wire(spec.pbs.reset_to)
+        return UpdatePlan(to_set, to_delete, to_reset)
+
+    # ---- comparing ------------------------------------------------------------------------
+
+    @classmethod
+    def differences(
+        cls, old: PbsObject, new: PbsObject, *, include_write_only: bool = True
+    ) -> list[FieldSpec]:
+        """Input fields whose meaning differs between two models (absent = PBS default)."""
+        return [
+            s
+            for s in cls.input_specs()
+            if s.pbs.diff
+            and (include_write_only or not s.pbs.write_only)
+            and not s.same(getattr(old, s.name, None), getattr(new, s.name, None))
+        ]
+
+    # ---- versions -------------------------------------------------------------------------
+
+    def version_requirements(self) -> list[VersionRequirement]:
+        """What this config needs from the server's PBS version. Subclasses add value rules."""
+        return [
+            VersionRequirement(s.input_name, f"`{s.input_name}`", s.pbs.since)
+            for s in self.input_specs()
+            if s.pbs.since is not None and getattr(self, s.name, None) is not None
+        ]
+
+
+class AdoptablePbsObject(PbsObject):
+    """A PBS object that may exist before the stack manages it (remotes, jobs, users …)."""
+
+    adopt: Annotated[bool, PbsField(local=True, diff=False, default=False)] = Field(
+        default=False,
+        description="Take over an object of the same id that already exists on the server, and "
+        "change it to match this resource, instead of failing. Dynamic providers cannot "
+        "`pulumi import`, so this is how existing PBS objects come under management.",
+    )

@@ -1,0 +1,102 @@
+"""What PBS and Pulumi need to know about one field of a schema model, beyond its type.
+
+A schema model (see `base.py`) declares each field once with pydantic: the type carries the PBS
+grammar and bounds, `Field(description=...)` the documentation, and a `PbsField` in the
+`Annotated[...]` metadata the rest: the PBS (kebab-case) name, the first PBS version that has the
+field, whether `delete[]` can remove it, whether a change replaces the object, whether it is a
+secret or write-only, and what PBS means when it is absent. `FieldSpec` is the resolved view of
+one field that the provider machine, the diff and the docs read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter
+from pydantic.fields import FieldInfo
+
+from pbs_provider.pbs_types.version import parse_version
+
+
+@dataclass(frozen=True)
+class PbsField:
+    """PBS facts about a field; put one in the field's `Annotated[...]` metadata.
+
+    * `pbs_name`: the PBS parameter name when it is not the kebab-case of the Python name
+      (`job_id` is PBS's `id`).
+    * `since`: first PBS version that knows the field (`None`: every supported version).
+    * `deletable`: `PUT` can remove it with `delete[]`. A non-deletable optional field is
+      cleared by sending `reset_to` instead (PBS's way for `resync-corrupt`).
+    * `replace_on_change`: a change means a new object (the PBS id, the target server).
+    * `secret`: never shown in plaintext (state secret, redacted from messages).
+    * `write_only`: PBS accepts it but never returns it (the remote password); outputs carry
+      the desired value over.
+    * `identity`: the object's key in PBS (a path parameter, not sent on `PUT`).
+    * `local`: a provider-side input that is never sent to PBS (`server`, `adopt`).
+    * `output_only`: a read-only fact PBS reports; never an input.
+    * `diff`: `False` for inputs that do not describe the PBS object (`adopt`).
+    * `default`: what PBS assumes when the field is absent (absent and this value compare equal).
+    * `compare`: maps a (canonical) value to the key used to decide "changed or not", for values
+      whose order or spelling does not matter to PBS.
+    """
+
+    pbs_name: str | None = None
+    since: str | None = None
+    deletable: bool = True
+    reset_to: Any = None
+    replace_on_change: bool = False
+    secret: bool = False
+    write_only: bool = False
+    identity: bool = False
+    local: bool = False
+    output_only: bool = False
+    diff: bool = True
+    default: Any = None
+    compare: Callable[[Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None:
+            parse_version(self.since)  # a typo in a schema fails at import, not at preview
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a schema model, resolved: names, requiredness, PBS facts and its validator."""
+
+    name: str
+    """Python attribute name (snake_case)."""
+    input_name: str
+    """Pulumi input/output name (camelCase)."""
+    pbs_name: str | None
+    """PBS parameter name (kebab-case); None for provider-side inputs."""
+    required: bool
+    description: str
+    pbs: PbsField
+    info: FieldInfo
+    adapter: TypeAdapter[Any]
+
+    @property
+    def is_input(self) -> bool:
+        return not self.pbs.output_only
+
+    @property
+    def sent_to_pbs(self) -> bool:
+        return self.pbs_name is not None and not self.pbs.output_only
+
+    def comparable(self, value: Any) -> Any:
+        """The key two values of this field are compared by (absent means PBS's default)."""
+        if value is None:
+            value = self.pbs.default
+        if value is not None and self.pbs.compare is not None:
+            return self.pbs.compare(value)
+        return value
+
+    def same(self, left: Any, right: Any) -> bool:
+        """True when PBS would treat both values of this field alike."""
+        return self.comparable(left) == self.comparable(right)
+
+    def wire(self, value: Any) -> Any:
+        """The value as PBS's JSON body carries it (canonical strings, ints, bools, lists)."""
+        return self.adapter.dump_python(value, mode="json")

@@ -1,0 +1,89 @@
+"""Validation messages: pydantic's error details rephrased as "`field` <rule>" for people.
+
+Messages name the Pulumi input and the rule that failed, in the words of the PBS API reference
+("must be 3-32 characters", "must be at most 7"). For secret fields the offending value is never
+quoted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import ErrorDetails
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed rule: the Pulumi input it is about and a sentence saying what is wrong."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _length(value: Any) -> str:
+    try:
+        return f" (got {len(value)})"
+    except TypeError:
+        return ""
+
+
+def describe_error(error: ErrorDetails, *, secret: bool) -> str:
+    """The rule an error breaks, as a phrase to put after the field name."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    got = "" if secret else f" (got {_shown(value)})"
+    if kind == "missing":
+        return "is required"
+    if kind == "string_too_short":
+        return f"must be at least {ctx['min_length']} characters long{_length(value)}"
+    if kind == "string_too_long":
+        return f"may be at most {ctx['max_length']} characters long{_length(value)}"
+    if kind == "too_short":
+        return f"needs at least {ctx['min_length']} item(s){_length(value)}"
+    if kind == "too_long":
+        return f"may have at most {ctx['max_length']} items{_length(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"does not match the pattern {ctx['pattern']}{got}"
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        return f"must be {'at least' if kind.endswith('equal') else 'more than'} {bound}{got}"
+    if kind in ("less_than_equal", "less_than"):
+        bound = ctx.get("le", ctx.get("lt"))
+        return f"must be {'at most' if kind.endswith('equal') else 'less than'} {bound}{got}"
+    if kind == "int_from_float":
+        return f"must be a whole number{got}"
+    if kind in ("int_type", "int_parsing"):
+        return f"must be an integer{got}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false{got}"
+    if kind in ("string_type", "string_sub_type"):
+        return f"must be a string{got}"
+    if kind in ("list_type", "tuple_type"):
+        return f"must be a list{got}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}{got}"
+    if kind == "extra_forbidden":
+        return "is not an input of this resource"
+    # value_error and custom errors: the validator's own sentence (it never quotes secrets).
+    message = error["msg"]
+    prefix = "Value error, "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def field_failure(input_name: str, error: ErrorDetails, *, secret: bool) -> Failure:
+    """A `Failure` for one pydantic error of a single field validated on its own."""
+    where = f"`{input_name}`"
+    item = [part for part in error.get("loc", ()) if isinstance(part, int)]
+    if item:
+        where += f" item {item[0] + 1}"
+    return Failure(input_name, f"{where} {describe_error(error, secret=secret)}")

@@ -1,0 +1,175 @@
+"""Pydantic field types for PBS values, built on the grammars in `pbs_provider.pbs_types`.
+
+Each type validates with PBS's own rule (length, pattern, structure) and turns the value into
+its canonical form: the form PBS stores and echoes, so that comparing canonical values is
+comparing meanings (HumanByte sizes by value, group filters without `include:`, the root
+namespace `""` as unset, comments trimmed). A `TypeDoc` in the metadata describes the rule for
+messages and the generated docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+from pydantic_core import PydanticCustomError
+
+from pbs_provider.pbs_types import ids
+from pbs_provider.pbs_types.calendar import CalendarEventError, parse_calendar_event
+from pbs_provider.pbs_types.errors import PbsValueError
+from pbs_provider.pbs_types.group_filter import GROUP_FILTER_RULE, normalize_group_filter
+from pbs_provider.pbs_types.human_byte import HUMAN_BYTE_RULE, parse_human_byte
+from pbs_provider.pbs_types.rules import IntegerRule, StringRule
+
+
+@dataclass(frozen=True)
+class TypeDoc:
+    """A short description of the rule a type enforces (shown in messages and docs)."""
+
+    text: str
+
+
+def _rule_doc(rule: StringRule | IntegerRule, what: str) -> str:
+    if isinstance(rule, IntegerRule):
+        return (
+            f"{what}, {rule.minimum}-{rule.maximum}"
+            if rule.maximum is not None
+            else f"{what}, ≥ {rule.minimum}"
+        )
+    bounds = ""
+    if rule.min_length is not None and rule.max_length is not None:
+        bounds = f", {rule.min_length}-{rule.max_length} characters"
+    elif rule.max_length is not None:
+        bounds = f", at most {rule.max_length} characters"
+    elif rule.min_length is not None:
+        bounds = f", at least {rule.min_length} characters"
+    return f"{what}{bounds}"
+
+
+def _pbs_error(error: PbsValueError, doc: str) -> PydanticCustomError:
+    message = error.message
+    if message.startswith("value "):
+        message = message[len("value ") :]
+    return PydanticCustomError("pbs_rule", "{message} ({doc})", {"message": message, "doc": doc})
+
+
+def pbs_string(
+    rule: StringRule,
+    what: str,
+    *,
+    then: Callable[[str], Any] | None = None,
+    serialize: Callable[[Any], Any] | None = None,
+) -> Any:
+    """A string type checked by a PBS `StringRule`; `then` may check structure or turn the text
+    into its canonical value, `serialize` turns that value back into PBS's wire form."""
+    doc = _rule_doc(rule, what)
+
+    def check(value: str) -> Any:
+        try:
+            rule.check(value)
+            return then(value) if then is not None else value
+        except PbsValueError as error:
+            raise _pbs_error(error, doc) from None
+
+    if serialize is not None:
+        return Annotated[str, AfterValidator(check), PlainSerializer(serialize), TypeDoc(doc)]
+    return Annotated[str, AfterValidator(check), TypeDoc(doc)]
+
+
+def pbs_integer(rule: IntegerRule, what: str) -> Any:
+    """An integer type checked by a PBS `IntegerRule` (floats with no fraction are accepted:
+    numbers travel as doubles over Pulumi's gRPC)."""
+    doc = _rule_doc(rule, what)
+
+    def check(value: int) -> int:
+        try:
+            return rule.check(value)
+        except PbsValueError as error:
+            raise _pbs_error(error, doc) from None
+
+    return Annotated[int, AfterValidator(check), TypeDoc(doc)]
+
+
+def _reject_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "must be an integer (got {value})", {"value": value})
+    return value
+
+
+SAFE_ID_DOC = "safe-id: letters, digits, `_`, `.`, `-`; starts with a letter, digit or `_`"
+
+RemoteName = pbs_string(ids.REMOTE_NAME_RULE, f"remote name, {SAFE_ID_DOC}")
+JobId = pbs_string(ids.JOB_ID_RULE, f"job id, {SAFE_ID_DOC}")
+DatastoreName = pbs_string(ids.DATASTORE_NAME_RULE, f"datastore name, {SAFE_ID_DOC}")
+CryptKeyId = pbs_string(ids.CRYPT_KEY_ID_RULE, f"encryption key id, {SAFE_ID_DOC}")
+Host = pbs_string(ids.HOST_RULE, "DNS name, IPv4 or IPv6 address (no brackets, no port)")
+Port = Annotated[pbs_integer(ids.PORT_RULE, "TCP port"), BeforeValidator(_reject_bool)]
+RemotePassword = pbs_string(ids.REMOTE_PASSWORD_RULE, "password or API token secret, single line")
+Fingerprint = pbs_string(ids.FINGERPRINT_RULE, "SHA-256 fingerprint: 32 hex byte pairs joined by `:`")
+
+
+def _auth_id(value: str) -> str:
+    ids.parse_authid(value)
+    return value
+
+
+AuthIdText = pbs_string(ids.AUTHID_RULE, "`user@realm` or `user@realm!token`", then=_auth_id)
+
+
+def _comment(value: str) -> str | None:
+    return value.strip() or None
+
+
+Comment = pbs_string(ids.COMMENT_RULE, "single line", then=_comment)
+"""Comments compare trimmed, and an empty comment means none (PBS trims on update and deletes
+an empty one)."""
+
+
+def _namespace(value: str) -> str | None:
+    ids.parse_namespace(value)
+    return value or None
+
+
+Namespace = pbs_string(
+    ids.NAMESPACE_RULE,
+    'namespace path: up to 7 safe-id components joined by `/`, `""` = root',
+    then=_namespace,
+)
+"""A namespace path; the root (`""`) is canonically unset, since PBS treats both alike."""
+
+MaxDepth = Annotated[pbs_integer(ids.NS_MAX_DEPTH_RULE, "namespace levels"), BeforeValidator(_reject_bool)]
+
+
+ByteSize = pbs_string(
+    HUMAN_BYTE_RULE,
+    "size such as `10MiB`, `1.5 GB` or `500K` (SI or IEC units); compared by value",
+    then=parse_human_byte,
+    serialize=str,
+)
+"""A HumanByte size; canonical value is a `HumanByte` (equal by byte count, prints as PBS does)."""
+
+GroupFilter = pbs_string(
+    GROUP_FILTER_RULE,
+    "`[exclude:]type:<vm|ct|host>`, `…group:<type>/<id>` or `…regex:<regex>`; `include:` is implied",
+    then=normalize_group_filter,
+)
+"""A group filter in PBS's printed form (`include:` dropped)."""
+
+CALENDAR_DOC = "PBS calendar event, e.g. `daily`, `mon..fri 02:30`, `*:0/15`"
+
+
+def _calendar(value: str) -> str:
+    try:
+        parse_calendar_event(value)
+    except CalendarEventError as error:
+        raise PydanticCustomError(
+            "pbs_rule", "{message} ({doc})", {"message": str(error), "doc": CALENDAR_DOC}
+        ) from None
+    return value
+
+
+CalendarEvent = Annotated[str, AfterValidator(_calendar), TypeDoc(CALENDAR_DOC)]
+
+SyncDirection = Annotated[Literal["pull", "push"], TypeDoc("`pull` or `push`")]
