@@ -7,6 +7,7 @@ so that credentials cannot leak into a pickled dynamic provider.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -25,6 +26,9 @@ from pbs_provider.pbs_types.errors import PbsValueError
 from pbs_provider.pbs_types.ids import FINGERPRINT_RULE, normalize_fingerprint, parse_authid
 
 DEFAULT_PORT = 8007
+
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class RetrySettings(BaseModel):
@@ -103,9 +107,16 @@ class ServerConfig(BaseModel):
 
     @field_validator("secret")
     @classmethod
-    def _check_secret(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value():
+    def _check_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        # Messages never quote the value. A token secret travels in an HTTP header, so it must be
+        # printable ASCII (PBS's are UUIDs); a password travels in a JSON body.
+        text = value.get_secret_value()
+        if not text:
             raise ValueError("must not be empty")
+        if "!" in str(info.data.get("auth_id", "")) and not _HEADER_SAFE.fullmatch(text):
+            raise ValueError("a token secret must be printable ASCII without spaces (PBS uses a UUID)")
+        if _CONTROL.search(text):
+            raise ValueError("must not contain control characters")
         return value
 
     @field_validator("fingerprint")
