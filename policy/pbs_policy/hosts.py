@@ -11,6 +11,15 @@ from urllib.parse import urlsplit
 
 PBS_DEFAULT_PORT = 8007
 
+# Addresses on the local network: RFC 1918, loopback, link-local, IPv6 unique-local.
+LAN_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        *("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16"),
+        *("::1/128", "fc00::/7", "fe80::/10"),
+    )
+)
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -49,11 +58,11 @@ def matches_any(value: str, patterns: Iterable[str]) -> bool:
 
 
 def is_lan_host(host: str, lan_patterns: Iterable[str]) -> bool:
-    """True for a host on the local network: a private, loopback or link-local IP, a single-label
-    name (no dot), or a name matching one of `lan_patterns`."""
+    """True for a host on the local network: an address in `LAN_NETWORKS`, a single-label name
+    (no dot), or a name matching one of `lan_patterns`."""
     bare = host.strip("[]")
     try:
         address = ipaddress.ip_address(bare)
     except ValueError:
         return "." not in bare or matches_any(bare, lan_patterns)
-    return address.is_private or address.is_loopback or address.is_link_local
+    return any(address in network for network in LAN_NETWORKS)
