@@ -80,10 +80,16 @@ def describe_error(error: ErrorDetails, *, secret: bool) -> str:
     return message[len(prefix) :] if message.startswith(prefix) else message
 
 
+_PREDICATES = frozenset({"must", "may", "is", "does", "needs"})
+
+
 def field_failure(input_name: str, error: ErrorDetails, *, secret: bool) -> Failure:
     """A `Failure` for one pydantic error of a single field validated on its own."""
     where = f"`{input_name}`"
     item = [part for part in error.get("loc", ()) if isinstance(part, int)]
     if item:
         where += f" item {item[0] + 1}"
-    return Failure(input_name, f"{where} {describe_error(error, secret=secret)}")
+    phrase = describe_error(error, secret=secret)
+    # "`port` must be ...", but "`schedule`: unable to parse ..." for PBS's own sentences.
+    separator = " " if phrase.split(" ", 1)[0] in _PREDICATES else ": "
+    return Failure(input_name, f"{where}{separator}{phrase}")

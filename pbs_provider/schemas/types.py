@@ -9,6 +9,7 @@ messages and the generated docs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -17,7 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 from pydantic_core import PydanticCustomError
 
 from pbs_provider.pbs_types import ids
-from pbs_provider.pbs_types.calendar import CalendarEventError, parse_calendar_event
+from pbs_provider.pbs_types.calendar import SCHEDULE_RULE, CalendarEventError, parse_calendar_event
 from pbs_provider.pbs_types.errors import PbsValueError
 from pbs_provider.pbs_types.group_filter import GROUP_FILTER_RULE, normalize_group_filter
 from pbs_provider.pbs_types.human_byte import HUMAN_BYTE_RULE, parse_human_byte
@@ -157,19 +158,16 @@ GroupFilter = pbs_string(
 )
 """A group filter in PBS's printed form (`include:` dropped)."""
 
-CALENDAR_DOC = "PBS calendar event, e.g. `daily`, `mon..fri 02:30`, `*:0/15`"
+CALENDAR_DOC = "PBS calendar event, e.g. `daily`, `mon..fri 02:30`, `*:0/15`; must have a next run"
 
 
-def _calendar(value: str) -> str:
-    try:
-        parse_calendar_event(value)
-    except CalendarEventError as error:
-        raise PydanticCustomError(
-            "pbs_rule", "{message} ({doc})", {"message": str(error), "doc": CALENDAR_DOC}
-        ) from None
+def _schedule(value: str) -> str:
+    if parse_calendar_event(value).next_event(int(time.time())) is None:
+        raise CalendarEventError(f"calendar event '{value}' never runs: it has no next run time")
     return value
 
 
-CalendarEvent = Annotated[str, AfterValidator(_calendar), TypeDoc(CALENDAR_DOC)]
+CalendarEvent = pbs_string(SCHEDULE_RULE, CALENDAR_DOC, then=_schedule)
+"""A calendar event PBS accepts and that runs at least once more (a past date is a mistake)."""
 
 SyncDirection = Annotated[Literal["pull", "push"], TypeDoc("`pull` or `push`")]
