@@ -1,0 +1,1 @@
+"""The simulator's backend: PBS state and rules, no HTTP (moto's ``models``)."""

@@ -1,0 +1,13 @@
+"""The complete route table of the simulated API."""
+
+from __future__ import annotations
+
+from pbs_sim.routes import access, admin, config, nodes, side_channel
+from pbs_sim.routes.router import Router
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in (access, config, admin, nodes, side_channel):
+        module.register(router)
+    return router

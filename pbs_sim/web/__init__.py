@@ -1,0 +1,1 @@
+"""The simulator's HTTP side: request pipeline (``app``), faults, request log, server sockets/TLS."""

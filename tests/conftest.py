@@ -1,0 +1,31 @@
+"""Shared pytest fixtures: in-process PBS simulators (``pbs_sim`` and ``pbs_sim_factory``)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pbs_sim.testing import SimHandle, start_simulator
+
+
+@pytest.fixture
+def pbs_sim(tmp_path: Path) -> Iterator[SimHandle]:
+    """One simulator (PBS 4.2.3, datastore ``store1``) with its data in ``tmp_path/pbs``."""
+    with start_simulator(tmp_path / "pbs", datastores=["store1"], node="pbs1") as sim:
+        yield sim
+
+
+@pytest.fixture
+def pbs_sim_factory(tmp_path: Path) -> Iterator[Callable[..., SimHandle]]:
+    """Make more simulators: ``pbs_sim_factory("cloud", datastores=["offsite"], pbs_version="3.3.0")``."""
+    with contextlib.ExitStack() as stack:
+
+        def make(name: str = "pbs", **kwargs: Any) -> SimHandle:
+            kwargs.setdefault("node", name)
+            return stack.enter_context(start_simulator(tmp_path / name, **kwargs))
+
+        yield make
