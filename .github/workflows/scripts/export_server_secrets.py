@@ -3,25 +3,25 @@
 The CI secret `PBS_SERVER_SECRETS` holds a JSON map of server name (as in the stack config's
 `servers`) to its token secret or password. Each value is masked in the job log (`::add-mask::`)
 and appended to $GITHUB_ENV, so the later steps (the Pulumi program and its providers) see it.
-Without that secret nothing is exported and the stack's own `serverSecrets` are used.
+Without that secret nothing is exported and the stack's own `serverSecrets` are used. The variable
+names come from the program (`pbs_provider.servers.secret_env_var`), so both sides agree; run it
+with the project's virtualenv (`.venv/bin/python`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import sys
 from collections.abc import Mapping
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
+
+from pbs_provider.servers import secret_env_var as env_name
 
 SECRETS_VARIABLE = "PBS_SERVER_SECRETS"
-PREFIX = "PBS_SERVER_SECRET_"
-
-
-def env_name(server: str) -> str:
-    """The variable for `server`: upper case, anything but letters and digits as `_`."""
-    return PREFIX + re.sub(r"[^A-Z0-9]", "_", server.upper())
 
 
 def parse_secrets(raw: str) -> dict[str, str]:
