@@ -20,14 +20,14 @@ from pbs_sim.server import DEFAULT_VERSION, Simulator, SimulatorConfig
 
 def _token(text: str) -> tuple[str, str]:
     tokenid, sep, secret = text.partition("=")
-    if not sep or not secret or "!" not in tokenid or not grammar.AUTHID_RE.fullmatch(tokenid):
+    if not sep or not secret or "!" not in tokenid or not grammar.is_authid(tokenid):
         raise argparse.ArgumentTypeError("expected 'user@realm!name=SECRET'")
     return tokenid, secret
 
 
 def _version(text: str) -> str:
     try:
-        grammar.parse_version(text)
+        grammar.version_tuple(text)
     except ValueError:
         raise argparse.ArgumentTypeError("expected a PBS version like 4.2.3") from None
     return text

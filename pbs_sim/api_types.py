@@ -5,8 +5,10 @@ Every endpoint's input schema is composed from these, so a bound or a version li
 
 from __future__ import annotations
 
+from pbs_provider.pbs_types import ids
+from pbs_provider.pbs_types.calendar import SCHEDULE_RULE
+from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import grammar
-from pbs_sim.errors import SchemaViolation
 from pbs_sim.schema import (
     ArraySchema,
     BooleanSchema,
@@ -17,58 +19,44 @@ from pbs_sim.schema import (
 )
 
 # --- base schemas ------------------------------------------------------------------------------
-SAFE_ID_3_32 = StringSchema(min_length=3, max_length=32, pattern=grammar.SAFE_ID_RE)
-REMOTE_ID = SAFE_ID_3_32
-DATASTORE_NAME = SAFE_ID_3_32
-JOB_ID = SAFE_ID_3_32
-CRYPT_KEY_ID = SAFE_ID_3_32
-TOKEN_NAME = StringSchema(pattern=grammar.SAFE_ID_RE)
-USERID = StringSchema(min_length=3, max_length=64, pattern=grammar.USERID_RE)
-AUTHID = StringSchema(min_length=3, max_length=64, pattern=grammar.AUTHID_RE)
-NAMESPACE = StringSchema(max_length=256, pattern=grammar.NAMESPACE_RE)
-SINGLE_LINE_COMMENT = StringSchema(max_length=128, pattern=grammar.SINGLE_LINE_RE)
-PASSWORD_FORMAT_RE = grammar.SINGLE_LINE_RE
-REMOTE_PASSWORD = StringSchema(min_length=1, max_length=1024, pattern=PASSWORD_FORMAT_RE)
-PBS_PASSWORD = StringSchema(min_length=8, max_length=64, pattern=PASSWORD_FORMAT_RE)
-DIGEST = StringSchema(pattern=grammar.SHA256_HEX_RE)
-FINGERPRINT = StringSchema(pattern=grammar.FINGERPRINT_RE)
-DNS_NAME_OR_IP = StringSchema(pattern=grammar.DNS_NAME_OR_IP_RE)
-NODE = StringSchema(pattern=grammar.HOSTNAME_RE)
-PORT = IntegerSchema(minimum=0, maximum=65535)
-NS_MAX_DEPTH = IntegerSchema(minimum=0, maximum=7, default=7)
-NS_MAX_DEPTH_REDUCED = IntegerSchema(minimum=0, maximum=7)
+REMOTE_ID = StringSchema(ids.REMOTE_NAME_RULE)
+DATASTORE_NAME = StringSchema(ids.DATASTORE_NAME_RULE)
+JOB_ID = StringSchema(ids.JOB_ID_RULE)
+CRYPT_KEY_ID = StringSchema(ids.CRYPT_KEY_ID_RULE)
+TOKEN_NAME = StringSchema(ids.TOKEN_NAME_RULE)
+USERID = StringSchema(ids.USERID_RULE)
+AUTHID = StringSchema(ids.AUTHID_RULE)
+NAMESPACE = StringSchema(ids.NAMESPACE_RULE)
+NAMESPACE_COMPONENT = StringSchema(
+    StringRule("Namespace name.", pattern=ids.SAFE_ID_RE, min_length=1, max_length=32)
+)
+SINGLE_LINE_COMMENT = StringSchema(ids.COMMENT_RULE)
+REMOTE_PASSWORD = StringSchema(ids.REMOTE_PASSWORD_RULE)
+PBS_PASSWORD = StringSchema(ids.USER_PASSWORD_RULE)
+DIGEST = StringSchema(ids.DIGEST_RULE)
+FINGERPRINT = StringSchema(ids.FINGERPRINT_RULE)
+DNS_NAME_OR_IP = StringSchema(ids.HOST_RULE)
+NODE = StringSchema(StringRule("Node name.", pattern=ids.DNS_LABEL_RE))
+PORT = IntegerSchema(ids.PORT_RULE)
+NS_MAX_DEPTH = IntegerSchema(ids.NS_MAX_DEPTH_RULE, default=7)
+NS_MAX_DEPTH_REDUCED = IntegerSchema(ids.NS_MAX_DEPTH_RULE)
 ENABLE_USER = BooleanSchema(default=True)
-EXPIRE_USER = IntegerSchema(minimum=0, default=0)
-NAME_2_64 = StringSchema(min_length=2, max_length=64, pattern=grammar.SINGLE_LINE_RE)
-ACL_PATH = StringSchema(min_length=1, max_length=128, pattern=grammar.ACL_PATH_RE)
-ROLE = StringSchema(enum=tuple(grammar.ROLE_PRIVILEGES))
-GROUP_ID = SAFE_ID_3_32
-
-
-def _verify_human_byte(text: str) -> None:
-    try:
-        grammar.verify_human_byte(text)
-    except ValueError as exc:
-        raise SchemaViolation(f"byte-size parse error for '{text}': {exc}") from None
-
-
-def _verify_group_filter(text: str) -> None:
-    try:
-        grammar.verify_group_filter(text)
-    except ValueError as exc:
-        raise SchemaViolation(str(exc)) from None
-
-
-def _verify_calendar_event(text: str) -> None:
-    try:
-        grammar.verify_calendar_event(text)
-    except ValueError as exc:
-        raise SchemaViolation(str(exc)) from None
-
-
-HUMAN_BYTE = StringSchema(min_length=1, max_length=64, verify=_verify_human_byte)
-GROUP_FILTER = StringSchema(verify=_verify_group_filter)
-CALENDAR_EVENT = StringSchema(verify=_verify_calendar_event)
+EXPIRE_USER = IntegerSchema(IntegerRule("Account expiration date.", minimum=0), default=0)
+FIRST_NAME = StringSchema(ids.FIRST_NAME_RULE)
+LAST_NAME = StringSchema(ids.LAST_NAME_RULE)
+EMAIL = StringSchema(ids.EMAIL_RULE)
+ACL_PATH = StringSchema(ids.ACL_PATH_RULE)
+ROLE = StringSchema(
+    enum=tuple(grammar.ROLE_PRIVILEGES),
+    enum_since={role: (v.major, v.minor, v.release) for role, v in grammar.ROLE_SINCE.items()},
+)
+GROUP_ID = StringSchema(StringRule("Group ID.", pattern=ids.SAFE_ID_RE, min_length=3, max_length=64))
+HUMAN_BYTE = StringSchema(grammar.HUMAN_BYTE_RULE)
+GROUP_FILTER = StringSchema(grammar.GROUP_FILTER_RULE)
+CALENDAR_EVENT = StringSchema(SCHEDULE_RULE)
+TRANSFER_LAST = IntegerSchema(IntegerRule("Limit transfer to last N snapshots.", minimum=1))
+WORKER_THREADS = IntegerSchema(IntegerRule("Worker threads.", minimum=1, maximum=32), default=1)
+DATASTORE_PATH = StringSchema()
 
 
 def digest_property() -> Property:
@@ -122,14 +110,14 @@ SYNC_JOB_CONFIG = ObjectSchema(
         "burst-in": Property(HUMAN_BYTE, since=(2, 1, 1)),
         "rate-out": Property(HUMAN_BYTE, since=(2, 1, 1)),
         "burst-out": Property(HUMAN_BYTE, since=(2, 1, 1)),
-        "transfer-last": Property(IntegerSchema(minimum=1), since=(2, 4, 2)),
+        "transfer-last": Property(TRANSFER_LAST, since=(2, 4, 2)),
         "sync-direction": Property(StringSchema(enum=("pull", "push")), since=(3, 2, 11)),
         "resync-corrupt": Property(BooleanSchema(), since=(3, 2, 12)),
         "encrypted-only": Property(BooleanSchema(), since=(3, 3, 7)),
         "verified-only": Property(BooleanSchema(), since=(3, 3, 7)),
         "run-on-mount": Property(BooleanSchema(), since=(4, 0, 4)),
         "unmount-on-done": Property(BooleanSchema(), since=(4, 0, 20)),
-        "worker-threads": Property(IntegerSchema(minimum=1, maximum=32, default=1), since=(4, 1, 8)),
+        "worker-threads": Property(WORKER_THREADS, since=(4, 1, 8)),
         "active-encryption-key": Property(CRYPT_KEY_ID, since=(4, 1, 9)),
         "associated-key": Property(ArraySchema(CRYPT_KEY_ID), since=(4, 1, 9)),
     }
@@ -172,9 +160,9 @@ USER_CONFIG = ObjectSchema(
         "comment": Property(SINGLE_LINE_COMMENT),
         "enable": Property(ENABLE_USER),
         "expire": Property(EXPIRE_USER),
-        "firstname": Property(NAME_2_64),
-        "lastname": Property(NAME_2_64),
-        "email": Property(NAME_2_64),
+        "firstname": Property(FIRST_NAME),
+        "lastname": Property(LAST_NAME),
+        "email": Property(EMAIL),
     }
 )
 TOKEN_CONFIG = ObjectSchema(
@@ -190,7 +178,7 @@ TOKEN_CONFIG = ObjectSchema(
 DATASTORE_CONFIG = ObjectSchema(
     {
         "name": Property(DATASTORE_NAME, optional=False),
-        "path": Property(StringSchema(), optional=False),
+        "path": Property(DATASTORE_PATH, optional=False),
         "comment": Property(SINGLE_LINE_COMMENT),
         "gc-schedule": Property(CALENDAR_EVENT),
         "prune-schedule": Property(CALENDAR_EVENT),

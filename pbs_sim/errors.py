@@ -99,31 +99,14 @@ NO_ADDITIONAL_PROPERTIES_FORM = "schema does not allow additional properties."
 NO_ADDITIONAL_PROPERTIES_JSON = "schema does not allow additional properties"
 MISSING_PARAMETER_FORM = "parameter is missing and it is not optional."
 MISSING_PROPERTY_JSON = "property is missing and it is not optional"
-REGEX_MISMATCH = "value does not match the regex pattern"
 INTEGER_PARSE_INVALID_DIGIT = "invalid digit found in string"
 INTEGER_PARSE_EMPTY = "cannot parse integer from empty string"
 INTEGER_PARSE_OVERFLOW_POS = "number too large to fit in target type"
 INTEGER_PARSE_OVERFLOW_NEG = "number too small to fit in target type"
 
 
-def min_length(n: int) -> str:
-    return f"value must be at least {n} characters long"
-
-
-def max_length(n: int) -> str:
-    return f"value may only be {n} characters long"
-
-
 def not_in_enum(value: str) -> str:
     return f"value '{value}' is not defined in the enumeration."
-
-
-def below_minimum(minimum: int, got: int) -> str:
-    return f"value must have a minimum value of {minimum} (got {got})"
-
-
-def above_maximum(maximum: int, got: int) -> str:
-    return f"value must have a maximum value of {maximum} (got {got})"
 
 
 # --- config files ------------------------------------------------------------------------------
@@ -158,12 +141,6 @@ SYNC_SWITCH_TO_PULL_WITH_KEY = (
     "it in the same request or clear it first"
 )
 RUN_SAME_DATASTORE = "can't sync to same datastore"
-
-
-def namespace_depth_exceeded(ns: str, ns_depth: int, max_depth: int) -> ApiError:
-    return ApiError(
-        f"namespace '{ns}'s depth and recursion depth exceed limit: {ns_depth} + {max_depth} > 7", 400
-    )
 
 
 def no_such_key(key_id: str) -> ApiError:

@@ -10,11 +10,12 @@ the schema an older server would use (a newer field is then an "additional prope
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pbs_provider.pbs_types.errors import PbsValueError
+from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import errors
 from pbs_sim.errors import ApiError, ParameterError, SchemaViolation
 
@@ -76,15 +77,18 @@ class BooleanSchema(Schema):
 
 @dataclass(frozen=True)
 class IntegerSchema(Schema):
-    minimum: int | None = None
-    maximum: int | None = None
+    """An integer checked by a pbs_types ``IntegerRule`` (bounds with PBS's messages)."""
+
+    rule: IntegerRule | None = None
     default: int | None = None
 
     def check(self, value: int) -> None:
-        if self.minimum is not None and value < self.minimum:
-            raise SchemaViolation(errors.below_minimum(self.minimum, value))
-        if self.maximum is not None and value > self.maximum:
-            raise SchemaViolation(errors.above_maximum(self.maximum, value))
+        if self.rule is None:
+            return
+        try:
+            self.rule.check(value)
+        except PbsValueError as exc:
+            raise SchemaViolation(str(exc)) from None
 
     def parse_simple(self, text: str) -> int:
         value = parse_i64(text)
@@ -124,30 +128,22 @@ class NumberSchema(Schema):
 
 @dataclass(frozen=True)
 class StringSchema(Schema):
-    """A string with optional length bounds and one format (regex, enumeration or verify function).
-
-    ``enum_since`` maps enumeration values to the PBS version that introduced them.
+    """A string checked by a pbs_types ``StringRule`` (length, then pattern or verify function),
+    or an enumeration. ``enum_since`` maps enumeration values to the PBS version that added them.
     """
 
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: re.Pattern[str] | None = None
+    rule: StringRule | None = None
     enum: tuple[str, ...] | None = None
-    verify: Callable[[str], None] | None = None
     enum_since: Mapping[str, Version] = field(default_factory=dict)
 
     def check(self, value: str) -> None:
-        length = len(value)
-        if self.min_length is not None and length < self.min_length:
-            raise SchemaViolation(errors.min_length(self.min_length))
-        if self.max_length is not None and length > self.max_length:
-            raise SchemaViolation(errors.max_length(self.max_length))
-        if self.pattern is not None and not self.pattern.fullmatch(value):
-            raise SchemaViolation(errors.REGEX_MISMATCH)
+        if self.rule is not None:
+            try:
+                self.rule.check(value)
+            except PbsValueError as exc:
+                raise SchemaViolation(str(exc)) from None
         if self.enum is not None and value not in self.enum:
             raise SchemaViolation(errors.not_in_enum(value))
-        if self.verify is not None:
-            self.verify(value)
 
     def parse_simple(self, text: str) -> str:
         self.check(text)

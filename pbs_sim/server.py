@@ -69,7 +69,7 @@ class Simulator:
         identity = ServerIdentity(
             node=cfg.node,
             version=cfg.pbs_version,
-            version_tuple=grammar.parse_version(cfg.pbs_version),
+            version_tuple=grammar.version_tuple(cfg.pbs_version),
             repoid=hashlib.sha1(f"pbs_sim {cfg.pbs_version}".encode()).hexdigest(),
             fingerprint=self.fingerprint,
         )

@@ -15,27 +15,6 @@ from pbs_sim.models.acl import AclFile, AclNode, check_acl_path, is_token, split
 from pbs_sim.models.permissions import PermissionResolver, priv_names_in_order
 from pbs_sim.models.users import UserStore
 
-ROLE_COMMENTS = {
-    "Admin": "Administrator",
-    "Audit": "Auditor",
-    "NoAccess": "Disable Access",
-    "DatastoreAdmin": "Datastore Administrator",
-    "DatastoreReader": "Datastore Reader (inspect datastore content and do restores)",
-    "DatastoreBackup": "Datastore Backup (backup and restore owned backups)",
-    "DatastorePowerUser": "Datastore PowerUser (backup, restore and prune owned backup)",
-    "DatastoreAudit": "Datastore Auditor",
-    "RemoteAudit": "Remote Auditor",
-    "RemoteAdmin": "Remote Administrator",
-    "RemoteSyncOperator": "Synchronization Operator",
-    "RemoteSyncPushOperator": "Synchronisation Operator (push direction)",
-    "RemoteDatastorePowerUser": "Remote Datastore Prune",
-    "RemoteDatastoreAdmin": "Remote Datastore Admin",
-    "TapeAudit": "Tape Auditor",
-    "TapeAdmin": "Tape Administrator",
-    "TapeOperator": "Tape Operator",
-    "TapeReader": "Tape Reader",
-}
-
 
 def _collect(node: AclNode, path: str, exact: bool, own_user: str | None, out: list[dict[str, Any]]) -> None:
     shown = path or "/"
@@ -119,14 +98,17 @@ class AccessControl:
             self.acl.write(tree)
 
     @staticmethod
-    def roles() -> list[dict[str, Any]]:
+    def roles(version: tuple[int, int, int]) -> list[dict[str, Any]]:
+        """``GET /access/roles`` (roles newer than the emulated version are left out)."""
+        since = {role: (v.major, v.minor, v.release) for role, v in grammar.ROLE_SINCE.items()}
         return [
             {
                 "roleid": role,
                 "privs": priv_names_in_order(set(privs)),
-                "comment": ROLE_COMMENTS.get(role, role),
+                "comment": grammar.ROLE_COMMENTS.get(role, role),
             }
             for role, privs in grammar.ROLE_PRIVILEGES.items()
+            if since.get(role, (0, 0, 0)) <= version
         ]
 
     def permissions(self, caller: str, auth_id: str | None, path: str | None) -> dict[str, dict[str, bool]]:

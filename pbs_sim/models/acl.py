@@ -10,50 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pbs_sim import errors, grammar
+from pbs_sim import grammar
 from pbs_sim.config_store import ConfigFile, sha256_hex
 from pbs_sim.errors import ApiError
 
-NO_ACCESS = "NoAccess"
-MAX_NAMESPACE_DEPTH = 7
-ROOT_USERID = "root@pam"
+NO_ACCESS = grammar.roles.NO_ACCESS
+ROOT_USERID = grammar.ROOT_USERID
 
 
 def split_acl_path(path: str) -> list[str]:
-    return [part for part in path.split("/") if part]
+    return grammar.ids.split_acl_path(path)
 
 
 def check_acl_path(path: str) -> None:
-    """PBS's ``check_acl_path``: the path shapes an ACL may be placed on."""
-    comps = split_acl_path(path)
-    n = len(comps)
-    if n == 0:
-        return
-    head = comps[0]
-    second = comps[1] if n > 1 else None
-    ok = False
-    if head == "access":
-        ok = n == 1 or (second in ("acl", "users", "domains") and n == 2) or (second == "openid" and n <= 3)
-    elif head == "datastore":
-        ok = n <= 2 + MAX_NAMESPACE_DEPTH
-    elif head == "remote":
-        ok = n <= 3 + MAX_NAMESPACE_DEPTH
-    elif head == "system":
-        simple = ("certificates", "disks", "log", "notifications", "status", "tasks", "time")
-        ok = (
-            n == 1
-            or (second in simple and n == 2)
-            or (second == "services" and n <= 3)
-            or (second in ("s3-endpoint", "encryption-keys") and n <= 3)
-            or (
-                second == "network"
-                and (n == 2 or (comps[2] == "dns" and n == 3) or (comps[2] == "interfaces" and n <= 4))
-            )
-        )
-    elif head == "tape":
-        ok = n == 1 or (second in ("device", "pool", "job") and n <= 3)
-    if not ok:
-        raise errors.invalid_acl_path(path)
+    """PBS's ``check_acl_path`` (from pbs_types) as an API error."""
+    try:
+        grammar.ids.check_acl_path(path)
+    except grammar.PbsValueError as exc:
+        raise ApiError(str(exc)) from None
 
 
 def is_token(auth_id: str) -> bool:

@@ -91,7 +91,7 @@ class Authenticator:
         if age > TICKET_LIFETIME:
             raise AuthFailure("ticket expired")
         userid = unquote(parts[1])
-        if not grammar.USERID_RE.fullmatch(userid):
+        if not grammar.is_userid(userid):
             raise AuthFailure("ticket contains invalid userid")
         return userid
 
@@ -160,7 +160,7 @@ class Authenticator:
         if not rest or rest[0] not in " =":
             raise AuthFailure("no authentication credentials provided.")
         tokenid, sep, secret = rest[1:].partition(":")
-        if not grammar.AUTHID_RE.fullmatch(tokenid) or "!" not in tokenid:
+        if not grammar.is_authid(tokenid) or "!" not in tokenid:
             raise AuthFailure("invalid API token id")
         if not self._users.is_active(tokenid):
             raise AuthFailure("user account or token disabled or expired.")

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from pbs_sim import api_types, errors
+from pbs_sim import api_types, errors, grammar
 from pbs_sim.config_store import SectionConfigFile
 from pbs_sim.errors import ApiError
 from pbs_sim.models.acl import AclFile
@@ -21,11 +21,15 @@ from pbs_sim.section_config import SectionType
 
 DATASTORE_TYPES = {"datastore": SectionType("datastore", "name", api_types.DATASTORE_CONFIG)}
 NS_PRIVS_OK = ("Datastore.Modify", "Datastore.Backup", "Datastore.Audit")
-MAX_NAMESPACE_DEPTH = 7
+MAX_NAMESPACE_DEPTH = grammar.MAX_NAMESPACE_DEPTH
 
 
 def ns_components(ns: str | None) -> list[str]:
-    return [c for c in (ns or "").split("/") if c]
+    """A namespace's components, parsed like ``BackupNamespace`` (depth <= 7) by pbs_types."""
+    try:
+        return list(grammar.ids.parse_namespace(ns or ""))
+    except grammar.PbsValueError as exc:
+        raise ApiError(str(exc)) from None
 
 
 class DatastoreStore:

@@ -25,7 +25,6 @@ from pbs_sim.section_config import SectionType
 
 SYNC_TYPES = {"sync": SectionType("sync", "id", api_types.SYNC_JOB_CONFIG)}
 JOBTYPE = "syncjob"
-MAX_NAMESPACE_DEPTH = 7
 
 
 @dataclass
@@ -55,12 +54,19 @@ def direction(job: dict[str, Any]) -> str:
     return job.get("sync-direction") or "pull"
 
 
-def ns_depth(ns: str | None) -> int:
-    return len([c for c in (ns or "").split("/") if c])
-
-
 def _ns_components(ns: str | None) -> list[str]:
+    """Components of a stored namespace (already validated on write)."""
     return [c for c in (ns or "").split("/") if c]
+
+
+def check_namespaces(job: dict[str, Any]) -> None:
+    """``ns``/``remote-ns`` must be valid ``BackupNamespace`` values (depth <= 7)."""
+    for key in ("ns", "remote-ns"):
+        if job.get(key) is not None:
+            try:
+                grammar.ids.parse_namespace(job[key])
+            except grammar.PbsValueError as exc:
+                raise ApiError(str(exc)) from None
 
 
 def local_acl_path(job: dict[str, Any]) -> list[str]:
@@ -85,13 +91,17 @@ def is_correct_owner(auth_id: str, job: dict[str, Any]) -> bool:
 
 
 def check_max_depth(job: dict[str, Any]) -> None:
+    """``BackupNamespace::check_max_depth`` for ``ns`` and ``remote-ns`` (pbs_types)."""
     max_depth = job.get("max-depth")
     if max_depth is None:
         return
     for key in ("ns", "remote-ns"):
         ns = job.get(key)
-        if ns is not None and ns_depth(ns) + max_depth > MAX_NAMESPACE_DEPTH:
-            raise errors.namespace_depth_exceeded(ns, ns_depth(ns), max_depth)
+        if ns is not None:
+            try:
+                grammar.ids.check_namespace_max_depth(ns, max_depth)
+            except grammar.PbsValueError as exc:
+                raise ApiError(str(exc)) from None
 
 
 def normalise(params: dict[str, Any]) -> dict[str, Any]:
@@ -194,6 +204,7 @@ class SyncJobStore:
         return job, digest
 
     def create(self, caller: str, params: dict[str, Any]) -> None:
+        check_namespaces(params)
         job = normalise(params)
         with self.file.locked():
             if not self.can_modify(caller, job):
@@ -218,6 +229,7 @@ class SyncJobStore:
             self._jobs.create(JOBTYPE, job["id"])
 
     def update(self, caller: str, job_id: str, params: dict[str, Any]) -> None:
+        check_namespaces(params)
         update = normalise(params)
         with self.file.locked():
             data, digest = self.file.read()

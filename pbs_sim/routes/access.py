@@ -10,7 +10,7 @@ from pbs_sim.errors import ApiError
 from pbs_sim.models.auth import AuthFailure
 from pbs_sim.models.permissions import Anybody, AnyOf, Privilege, UserParam, World
 from pbs_sim.routes.router import RawReply, Reply, Router
-from pbs_sim.schema import ArraySchema, BooleanSchema, IntegerSchema, ObjectSchema, Property, StringSchema
+from pbs_sim.schema import ArraySchema, BooleanSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import CLEAR_COOKIE, Context
 
 EMPTY = ObjectSchema({})
@@ -37,7 +37,7 @@ def _ticket_schema(version: tuple[int, int, int]) -> ObjectSchema:
             "tfa-challenge": Property(StringSchema()),
             "path": Property(StringSchema()),
             "privs": Property(StringSchema()),
-            "port": Property(IntegerSchema(minimum=0, maximum=65535)),
+            "port": Property(api_types.PORT),
             "http-only": Property(BooleanSchema(default=False), since=(4, 0, 5)),
         }
     )
@@ -163,7 +163,7 @@ def update_acl(ctx: Context, params: dict[str, Any]) -> Reply:
 
 
 def list_roles(ctx: Context, params: dict[str, Any]) -> Reply:
-    return Reply(ctx.backend.access.roles())
+    return Reply(ctx.backend.access.roles(ctx.backend.identity.version_tuple))
 
 
 def list_permissions(ctx: Context, params: dict[str, Any]) -> Reply:

@@ -7,7 +7,7 @@ from typing import Any
 from pbs_sim import api_types
 from pbs_sim.models.permissions import Anybody
 from pbs_sim.routes.router import Reply, Router
-from pbs_sim.schema import BooleanSchema, ObjectSchema, Property, StringSchema
+from pbs_sim.schema import BooleanSchema, ObjectSchema, Property
 from pbs_sim.web.app import Context
 
 STORE_PARAM = {"store": Property(api_types.DATASTORE_NAME, optional=False)}
@@ -96,10 +96,7 @@ def register(router: Router) -> None:
         ObjectSchema(
             {
                 **STORE_PARAM,
-                "name": Property(
-                    StringSchema(min_length=1, max_length=32, pattern=api_types.SAFE_ID_3_32.pattern),
-                    optional=False,
-                ),
+                "name": Property(api_types.NAMESPACE_COMPONENT, optional=False),
                 "parent": Property(api_types.NAMESPACE),
             }
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import api_types, errors
 from pbs_sim.errors import ApiError
 from pbs_sim.models.acl import is_token, user_of
@@ -14,8 +15,9 @@ from pbs_sim.routes.router import RawReply, Reply, Router
 from pbs_sim.schema import BooleanSchema, IntegerSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import Context
 
+NON_NEGATIVE = IntegerRule("line", minimum=0)
 NODE_PARAM = {"node": Property(api_types.NODE, optional=False)}
-UPID_PARAM = {"upid": Property(StringSchema(min_length=1), optional=False)}
+UPID_PARAM = {"upid": Property(StringSchema(StringRule("UPID", max_length=256)), optional=False)}
 
 
 def node_status(ctx: Context, params: dict[str, Any]) -> Reply:
@@ -139,8 +141,8 @@ def register(router: Router) -> None:
         ObjectSchema(
             {
                 **task_params,
-                "start": Property(IntegerSchema(minimum=0, default=0)),
-                "limit": Property(IntegerSchema(minimum=0, default=50)),
+                "start": Property(IntegerSchema(NON_NEGATIVE, default=0)),
+                "limit": Property(IntegerSchema(NON_NEGATIVE, default=50)),
                 "download": Property(BooleanSchema(default=False)),
                 "test-status": Property(BooleanSchema()),
             }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import api_types
 from pbs_sim.errors import ApiError
 from pbs_sim.models.permissions import Permission, PermissionResolver
@@ -17,6 +18,7 @@ from pbs_sim.routes.router import Reply, Router
 from pbs_sim.schema import BooleanSchema, IntegerSchema, NumberSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import Context, SimControl
 
+NON_EMPTY = StringRule("non-empty", min_length=1)
 SIDE_CHANNEL_PREFIX = "/api2/json/_sim"
 
 
@@ -101,10 +103,10 @@ def register(router: Router) -> None:
         add_fault,
         ObjectSchema(
             {
-                "path": Property(StringSchema(min_length=1), optional=False),
+                "path": Property(StringSchema(NON_EMPTY), optional=False),
                 "method": Property(StringSchema(enum=("GET", "POST", "PUT", "DELETE", "*"))),
-                "count": Property(IntegerSchema(minimum=1)),
-                "status": Property(IntegerSchema(minimum=100, maximum=599)),
+                "count": Property(IntegerSchema(IntegerRule("count", minimum=1))),
+                "status": Property(IntegerSchema(IntegerRule("status", minimum=100, maximum=599))),
                 "body": Property(StringSchema()),
                 "delay": Property(NumberSchema(minimum=0)),
                 "drop": Property(StringSchema(enum=("before", "after"))),
@@ -125,7 +127,7 @@ def register(router: Router) -> None:
         "POST",
         "/_sim/digest-race",
         digest_race,
-        ObjectSchema({"file": Property(StringSchema(min_length=1), optional=False)}),
+        ObjectSchema({"file": Property(StringSchema(NON_EMPTY), optional=False)}),
         admin,
     )
     router.add(
