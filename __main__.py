@@ -1,1 +1,12 @@
-"""Pulumi program entry: turns the stack config into PBS resources (filled in by the stack program)."""
+"""Pulumi program entry: the stack config becomes PBS resources (see README "Stack configuration")."""
+
+import pulumi
+
+from pbs_provider.program import deploy
+from pbs_provider.stack_config import StackConfigError, load_stack_config
+
+try:
+    stack_config = load_stack_config()
+except StackConfigError as error:
+    raise pulumi.RunError(str(error)) from None
+deploy(stack_config)
