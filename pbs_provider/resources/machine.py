@@ -279,12 +279,12 @@ class PbsResourceProvider(ResourceProvider):
     def _outputs(self, desired: PbsObject, live: PbsObject) -> dict[str, Any]:
         """Every field as PBS reports it, plus provider-side and write-only inputs from `desired`."""
         outputs = live.wire_values()
+        given = desired.set_values()
         for spec in self.schema.specs():
             if spec.pbs.local or spec.pbs.write_only:
-                value = desired.get(spec.name)
                 outputs.pop(spec.input_name, None)
-                if value is not None:
-                    outputs[spec.input_name] = spec.wire(value)
+                if spec.name in given:
+                    outputs[spec.input_name] = spec.wire(given[spec.name])
         return outputs
 
     def _errors(self, operation: str, model: PbsObject) -> _ErrorContext:

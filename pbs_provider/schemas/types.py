@@ -99,7 +99,7 @@ def _reject_bool(value: Any) -> Any:
     return value
 
 
-SAFE_ID_DOC = "safe-id: letters, digits, `_`, `.`, `-`; starts with a letter, digit or `_`"
+SAFE_ID_DOC = "safe-id `[A-Za-z0-9_][A-Za-z0-9._-]*`"
 
 RemoteName = pbs_string(ids.REMOTE_NAME_RULE, f"remote name, {SAFE_ID_DOC}")
 JobId = pbs_string(ids.JOB_ID_RULE, f"job id, {SAFE_ID_DOC}")

@@ -151,7 +151,10 @@ class Stack:
         self.host.delete(res.urn, res.id, res.outputs, res.inputs)
 
     def outputs(self, name: str) -> dict[str, Any]:
-        return P.unwrap(self.resources[name].outputs)
+        """The stored outputs, secrets unwrapped, without `__provider`."""
+        outs = P.unwrap(self.resources[name].outputs)
+        outs.pop("__provider", None)
+        return outs
 
 
 __all__ = ["DIFF_NONE", "DIFF_SOME", "CheckFailed", "Stack", "engine_inputs", "stack_config", "start_plugin"]
