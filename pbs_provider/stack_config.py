@@ -117,7 +117,10 @@ def _entry_problems(
     schema: type[PbsObject], path: str, inputs: dict[str, Any], unknown: set[str]
 ) -> list[str]:
     result = schema.validate_inputs(inputs, unknown=unknown)
-    return [f"{path}.{failure.field}: {failure.message}" for failure in result.failures]
+    return [
+        f"{path}.{failure.field}: {failure.message.removeprefix(f'`{failure.field}`: ')}"
+        for failure in result.failures
+    ]
 
 
 class _Loader:
