@@ -44,8 +44,11 @@ def test_secrets_come_from_the_ci_secret_store():
     job = load("pulumi-stack.yml")["jobs"]["pulumi"]
     assert job["env"]["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
     assert job["environment"] == "${{ inputs.environment }}"
-    export = next(s for s in job["steps"] if s.get("name") == "Export the server secrets of this environment")
-    assert export["env"] == {"PBS_SERVER_SECRETS": "${{ secrets.PBS_SERVER_SECRETS }}"}
+    export = next(s for s in job["steps"] if s.get("name") == "Export the PBS secrets of this environment")
+    assert export["env"] == {
+        "PBS_SERVER_SECRETS": "${{ secrets.PBS_SERVER_SECRETS }}",
+        "PBS_REMOTE_PASSWORDS": "${{ secrets.PBS_REMOTE_PASSWORDS }}",
+    }
 
 
 def test_pull_requests_get_a_commented_preview_per_touched_stack():
