@@ -99,9 +99,12 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
         if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
+            # one write for head and body: no Nagle/delayed-ACK stall between them
+            self._headers_buffer.append(b"\r\n" + response.body)
+            self.flush_headers()
+        else:
+            self.end_headers()
         self.wfile.flush()
 
     def abort(self) -> None:
@@ -133,6 +136,7 @@ class SimHTTPServer(ThreadingHTTPServer):
         conn = request
         try:
             conn.settimeout(IDLE_TIMEOUT)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             first = conn.recv(1, socket.MSG_PEEK)
             if not first:
                 return
