@@ -112,7 +112,8 @@ def test_remote_in_use_cannot_be_deleted(pbs_sim):
     error(
         response,
         400,
-        "parameter verification failed - 'name': remote 'cloud' is used by sync job 'pull1' (datastore 'store1')",
+        "parameter verification failed - 'name': "
+        "remote 'cloud' is used by sync job 'pull1' (datastore 'store1')",
     )
     data(pbs_sim.api("DELETE", "/config/sync/pull1"))
     data(pbs_sim.api("DELETE", "/config/remote/cloud"))

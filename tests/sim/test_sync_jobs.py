@@ -318,7 +318,8 @@ def test_delete_must_be_an_array_not_a_comma_list(pbs_sim):
     error(
         pbs_sim.api("PUT", "/config/sync/jb1", data={"delete": "comment,schedule"}),
         400,
-        "parameter verification failed - 'delete': value 'comment,schedule' is not defined in the enumeration.",
+        "parameter verification failed - 'delete': "
+        "value 'comment,schedule' is not defined in the enumeration.",
     )
 
 
