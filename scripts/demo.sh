@@ -13,7 +13,10 @@ stop_simulators() {
   for name in onprem cloud; do
     pidfile=$DEMO_DIR/$name.pid
     if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      kill "$(cat "$pidfile")" && echo "stopped simulator $name"
+      pid=$(cat "$pidfile")
+      kill "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      echo "stopped simulator $name"
     fi
     rm -f "$pidfile"
   done

@@ -56,6 +56,7 @@ def _run(verb: str, project: Project, stack: str) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 255
     kw = {"project": project.name, "stack": stack, "config": cfg, "secret_keys": secret_keys}
+    state.parent.mkdir(parents=True, exist_ok=True)
     label = {
         "up": "Updating",
         "preview": "Previewing update",
