@@ -49,7 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--pbs-version", default=DEFAULT_VERSION, type=_version, help="emulated PBS version")
     parser.add_argument("--node", default="localhost", help="node name (certificate SAN, UPIDs)")
-    parser.add_argument("--key-bits", type=int, default=4096, help="RSA key size of a new certificate")
+    parser.add_argument(
+        "--key-bits", type=int, default=4096, help="RSA key size of a new certificate (0 = EC P-256)"
+    )
     parser.add_argument(
         "--job-lock-timeout", type=float, default=10.0, help="seconds a run waits for a busy job"
     )

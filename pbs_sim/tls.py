@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 CERT_FILE = "proxy.pem"
@@ -36,7 +36,12 @@ def cert_fingerprint(cert_path: Path) -> str:
 
 
 def _generate(cert_path: Path, key_path: Path, node: str, key_bits: int) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_bits)
+    """RSA with ``key_bits`` like PBS; ``key_bits=0`` means an EC P-256 key (fast, for tests)."""
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    if key_bits:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=key_bits)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Proxmox Backup Server"),
@@ -67,7 +72,7 @@ def _generate(cert_path: Path, key_path: Path, node: str, key_bits: int) -> None
     )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
