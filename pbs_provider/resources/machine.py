@@ -223,7 +223,9 @@ class PbsResourceProvider(ResourceProvider):
             step = _UpdateRound(self.schema, desired, send_write_only=pending_write_only)
             try:
                 written = self.endpoint.modify(client, desired, step.change)
-            except NotFound:
+            except NotFound as missing:
+                if self._exists(client, desired):  # PBS said "no such <something else>"
+                    raise missing
                 raise ProviderError(
                     f"{self.schema.noun} `{desired.key()}` no longer exists on server `{desired.server}`: "
                     f"run `pulumi refresh` so that the next `pulumi up` creates it again"
@@ -270,6 +272,13 @@ class PbsResourceProvider(ResourceProvider):
             except ValueError:
                 values[spec.name] = raw
         return self.schema.from_values(values)
+
+    def _exists(self, client: PbsClient, ident: PbsObject) -> bool:
+        try:
+            self.endpoint.read(client, ident)
+        except NotFound:
+            return False
+        return True
 
     def _read_live(self, client: PbsClient, ident: PbsObject) -> PbsObject:
         data = self.endpoint.read(client, ident)

@@ -300,24 +300,29 @@ class PbsObject(BaseModel):
         """The `PUT` that turns `live` (read from PBS) into `self` (desired).
 
         Only fields whose meaning differs are sent. A field the desired state leaves unset is
-        removed with `delete[]` if PBS allows that, else reset to its `reset_to` value.
-        Write-only fields cannot be compared (PBS never returns them): they are sent when
-        `send_write_only` is true and they are set.
+        removed with `delete[]` if PBS allows that, else reset to its `reset_to` value. When
+        anything is to be written at all, fields PBS holds explicitly at their default while the
+        desired state leaves them unset are deleted too, so the stored config says what the
+        program says. Write-only fields cannot be compared (PBS never returns them): they are
+        sent when `send_write_only` is true and they are set.
         """
         to_set: dict[str, Any] = {}
         to_delete: list[str] = []
         to_reset: dict[str, Any] = {}
+        tidy: list[str] = []
         for spec in self._specs:
             if not spec.sent_to_pbs or spec.pbs.identity:
                 continue
-            desired = getattr(self, spec.name, None)
             assert spec.pbs_name is not None
+            desired = getattr(self, spec.name, None)
             if spec.pbs.write_only:
                 if send_write_only and desired is not None:
                     to_set[spec.pbs_name] = spec.wire(desired)
                 continue
             current = getattr(live, spec.name, None)
             if spec.same(desired, current):
+                if desired is None and current is not None and spec.pbs.deletable:
+                    tidy.append(spec.pbs_name)
                 continue
             if desired is not None:
                 to_set[spec.pbs_name] = spec.wire(desired)
@@ -325,6 +330,8 @@ class PbsObject(BaseModel):
                 to_delete.append(spec.pbs_name)
             else:
                 to_reset[spec.pbs_name] = spec.wire(spec.pbs.reset_to)
+        if to_set or to_delete or to_reset:
+            to_delete.extend(tidy)
         return UpdatePlan(to_set, to_delete, to_reset)
 
     # ---- comparing ------------------------------------------------------------------------

@@ -91,14 +91,16 @@ def test_update_plan_deletes_removed_fields_and_resets_non_deletable_ones_first(
     )  # fmt: skip
     desired = job(rateIn="10MiB", syncDirection="push", remote="cloud")
     plan = desired.plan_update(live, send_write_only=False)
-    assert plan.delete == ["comment"]  # remove-vanished false = unset, rate-in equal by value
+    assert plan.delete == ["comment", "remove-vanished"]  # an explicit default goes along; rate-in is equal
     assert plan.reset == {"resync-corrupt": False}
     assert plan.set == {"remote": "cloud", "sync-direction": "push"}
     assert plan.next_request() == {"resync-corrupt": False}  # alone: PBS refuses it next to push
     after_reset = SyncJobSchema.from_pbs({**live.post_body(), "resync-corrupt": False})
     assert desired.plan_update(after_reset, send_write_only=False).next_request() == {
-        "remote": "cloud", "sync-direction": "push", "delete": ["comment"]
+        "remote": "cloud", "sync-direction": "push", "delete": ["comment", "remove-vanished"]
     }  # fmt: skip
+    same_meaning = job(rateIn="10 MiB", comment="x", resyncCorrupt=True)
+    assert same_meaning.plan_update(live, send_write_only=False).empty  # explicit defaults alone: no write
 
 
 def test_write_only_fields_are_sent_only_when_asked():

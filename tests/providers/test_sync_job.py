@@ -157,3 +157,13 @@ def test_pbs_reason_reaches_the_user(stack):
         )
     assert "cannot create sync job `enc-1` on server `onprem`" in failure.value.details
     assert "no such key or cannot access key 'key-1'" in failure.value.details
+
+
+def test_pbs_reason_on_update_is_not_mistaken_for_a_vanished_job(stack):
+    # PBS answers "no such key ..." (400) when an associated key is not accessible on update
+    stack.up("sync", "j", {**BASE, "jobId": "enc-2", "syncDirection": "push"})
+    with pytest.raises(ProviderRpcError) as failure:
+        stack.up("sync", "j", {**BASE, "jobId": "enc-2", "syncDirection": "push", "associatedKey": ["key-2"]})
+    assert "cannot update sync job `enc-2` on server `onprem`" in failure.value.details
+    assert "no such key or cannot access key 'key-2'" in failure.value.details
+    assert "no longer exists" not in failure.value.details
