@@ -11,6 +11,8 @@ renewal in `auth`, error mapping in `errors`. This module decides *which* retrie
   done, not landed → retry; without `exists` the error is raised as "may have been applied".
 * A 401 with ticket auth logs in again once and repeats the request (PBS rejects before handling).
 * `modify` re-reads the object for a fresh digest and retries on `detected modified configuration`.
+  Writes to the same API section are serialised within the process (see `_write_lock`), so the
+  plugin's threads do not cause each other digest conflicts.
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ class PbsClient:
             self._auth = TicketAuth(server.auth_id, server.secret, login=self._login, clock=clock)
         self._version: PbsVersion | None = None
         self._version_lock = threading.Lock()
+        self._write_locks: dict[str, threading.RLock] = {}
+        self._write_locks_guard = threading.Lock()
 
     # -- identity -------------------------------------------------------------------------------
 
@@ -188,7 +192,8 @@ class PbsClient:
         attempts = self._server.retry.attempts
         for attempt in range(1, attempts + 1):
             try:
-                return self._request("POST", path, body=payload)
+                with self._write_lock(path):
+                    return self._request("POST", path, body=payload)
             except ConnectionFailed as failure:
                 if not failure.maybe_applied:
                     raise
@@ -213,7 +218,8 @@ class PbsClient:
         payload = _json_body(body)
         if digest is not None:
             payload["digest"] = digest
-        return self._request("PUT", path, body=payload)
+        with self._write_lock(path):
+            return self._request("PUT", path, body=payload)
 
     def delete(
         self,
@@ -232,7 +238,8 @@ class PbsClient:
         if digest is not None:
             query["digest"] = digest
         try:
-            return self._request("DELETE", path, params=query)
+            with self._write_lock(path):
+                return self._request("DELETE", path, params=query)
         except NotFound as missing:
             if missing_ok or missing.retried:
                 return None
@@ -263,18 +270,19 @@ class PbsClient:
         rounds = attempts or self._server.retry.digest_attempts
         for attempt in range(1, rounds + 1):
             try:
-                current = self.get(read_path or path, read_params)
-            except NotFound:
-                if method == "DELETE":
-                    return None
-                raise
-            body = change(current)
-            if body is None:
-                return None
-            try:
-                if method == "PUT":
-                    return self.update(path, body, digest=current.digest)
-                return self.delete(path, body, digest=current.digest)
+                with self._write_lock(path):
+                    try:
+                        current = self.get(read_path or path, read_params)
+                    except NotFound:
+                        if method == "DELETE":
+                            return None
+                        raise
+                    body = change(current)
+                    if body is None:
+                        return None
+                    if method == "PUT":
+                        return self.update(path, body, digest=current.digest)
+                    return self.delete(path, body, digest=current.digest)
             except DigestConflict as conflict:
                 if attempt == rounds:
                     conflict.hint = hint_digest_conflict(rounds)
@@ -284,6 +292,19 @@ class PbsClient:
         raise AssertionError("unreachable")
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    def _write_lock(self, path: str) -> threading.RLock:
+        """The in-process lock for writes under the same API section (first two path segments).
+
+        PBS's digest is file-wide (`remote.cfg`, `sync.cfg`, `user.cfg`, `acl.cfg`), and the
+        section (`config/remote`, `access/users`, …) tells the file. Serialising our own writes per
+        section means our threads never invalidate each other's digests; only other clients can.
+        PBS serialises these writes under a file lock anyway, so little parallelism is lost.
+        Reentrant, so a `modify` callback may write through the same client.
+        """
+        section = "/".join(path.split("/")[1:3])
+        with self._write_locks_guard:
+            return self._write_locks.setdefault(section, threading.RLock())
 
     def _pause(self, attempt: int) -> None:
         """Jittered exponential pause between our own retry rounds (same policy as transport)."""
