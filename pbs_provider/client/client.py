@@ -359,7 +359,12 @@ class PbsClient:
         )
 
     def _error(self, method: str, path: str, response: requests.Response) -> PbsError:
-        message = clean_message(response.text, self._auth.secrets())
+        if response.is_redirect:
+            location = response.headers.get("Location", "")
+            body = f"the server redirected to {location.split('?')[0]}" if location else response.text
+        else:
+            body = response.text
+        message = clean_message(body, self._auth.secrets())
         error = error_from_response(response.status_code, message, self._context_for(method, path))
         error.retried = self._transport.was_retried(response)
         return error

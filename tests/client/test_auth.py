@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from pbs_provider.client import AuthenticationFailed, PbsClient, api_path
@@ -39,7 +41,8 @@ def test_password_auth_logs_in_once_and_writes_with_csrf(pbs_sim, remote_body):
     assert {e["auth_id"] for e in writes} == {"root@pam"}
 
 
-def test_ticket_is_renewed_before_it_expires(pbs_sim):
+def test_ticket_is_renewed_before_it_expires(pbs_sim, caplog):
+    caplog.set_level(logging.DEBUG, logger="pbs_provider.client.auth")
     clock = FakeClock()
     client = PbsClient(password_config(pbs_sim), "pbs1", clock=clock)
     client.get("/config/remote")
@@ -48,6 +51,9 @@ def test_ticket_is_renewed_before_it_expires(pbs_sim):
     client.get("/config/remote")
     logins = requests_to(pbs_sim, "POST", "/access/ticket")
     assert [e["status"] for e in logins] == [200, 200]
+    # Renewed with the ticket itself (PBS's renewal), not by falling back to the password.
+    assert "renewed the ticket of root@pam" in caplog.text
+    assert "ticket renewal for root@pam failed" not in caplog.text
     pbs_sim.advance_clock(3700)  # 2 h after the first login, but only 1 h after the renewal
     clock.now += 100
     client.get("/config/remote")

@@ -75,5 +75,9 @@ def test_plain_http_to_the_tls_port_fails_clearly(pbs_sim):
         retry=FAST_RETRY,
         read_timeout=5,
     )
-    with pytest.raises(ConnectionFailed):
+    with pytest.raises(ConnectionFailed) as failure:
         PbsClient(server, "pbs1").get("/version")
+    # PBS (and the simulator) answer plain HTTP on 8007 with a redirect to https, never followed.
+    assert failure.value.reason == "redirect" and failure.value.status == 301
+    assert f"redirected to https://{pbs_sim.host}:{pbs_sim.port}" in failure.value.message
+    assert "use the https:// URL" in (failure.value.hint or "")
