@@ -167,3 +167,24 @@ def test_pbs_reason_on_update_is_not_mistaken_for_a_vanished_job(stack):
     assert "cannot update sync job `enc-2` on server `onprem`" in failure.value.details
     assert "no such key or cannot access key 'key-2'" in failure.value.details
     assert "no longer exists" not in failure.value.details
+
+
+def test_status_facts_follow_runs_without_causing_diffs(stack, onprem):
+    fields = {
+        "server": "onprem",
+        "jobId": "facts-1",
+        "store": "store1",
+        "remoteStore": "store2",
+        "schedule": "daily",
+    }
+    stack.up("sync", "j", fields)
+    outs = stack.outputs("j")
+    assert outs["nextRun"] > onprem.now() and "lastRunState" not in outs
+    upid = onprem.api("POST", "/admin/sync/facts-1/run").json()["data"]
+    onprem.simulator.backend.tasks.wait(upid, timeout=30)
+    assert stack.refresh("j") == "update"  # the facts changed...
+    outs = stack.outputs("j")
+    assert (
+        outs["lastRunUpid"] == upid and outs["lastRunState"] and outs["lastRunEndtime"] >= onprem.now() - 60
+    )
+    assert stack.plan("sync", "j", fields) == ("same", [])  # ...but they are not inputs
