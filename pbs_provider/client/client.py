@@ -47,6 +47,9 @@ from pbs_provider.pbs_types.version import PbsVersion
 logger = logging.getLogger(__name__)
 
 AMBIGUOUS_STATUSES = frozenset({502, 503, 504})
+SYNC_LISTINGS = frozenset({"/config/sync", "/admin/sync"})
+ALL_DIRECTIONS_SINCE = PbsVersion(3, 2, 13)
+"""`sync-direction=all` exists since PBS 3.2.13 (commit 403ad1f6d)."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,15 @@ class PbsClient:
     # -- reads ----------------------------------------------------------------------------------
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
-        """GET `path` (retried on transient failures). Missing object → `NotFound`."""
+        """GET `path` (retried on transient failures). Missing object → `NotFound`.
+
+        Sync job listings (`/config/sync`, `/admin/sync`) default to pull jobs only on PBS; unless
+        the caller says otherwise, `sync-direction=all` is added (on PBS >= 3.2.13, which knows
+        `all`; older servers have no push jobs to hide).
+        """
+        wants_default = path.rstrip("/") in SYNC_LISTINGS and "sync-direction" not in (params or {})
+        if wants_default and self.version() >= ALL_DIRECTIONS_SINCE:
+            params = {**(params or {}), "sync-direction": "all"}
         return self._request("GET", path, params=params)
 
     def exists(self, path: str, params: Mapping[str, Any] | None = None) -> bool:

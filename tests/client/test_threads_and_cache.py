@@ -82,3 +82,34 @@ def test_clients_refuse_pickling(pbs_sim):
         pickle.dumps(client)
     with pytest.raises(TypeError, match="must not be pickled"):
         pickle.dumps({"nested": [client]})
+
+
+def test_sync_job_listings_include_push_jobs(pbs_sim):
+    client = PbsClient(token_config(pbs_sim), "pbs1")
+    client.create(
+        "/config/sync", {"id": "pull1", "store": "store1", "remote-store": "store2", "remote": "cloud"}
+    )
+    client.create(
+        "/config/sync",
+        {
+            "id": "push1",
+            "store": "store1",
+            "remote-store": "store2",
+            "remote": "cloud",
+            "sync-direction": "push",
+        },
+    )
+    assert sorted(job["id"] for job in client.get("/config/sync").data) == ["pull1", "push1"]
+    assert sorted(job["id"] for job in client.get("/admin/sync").data) == ["pull1", "push1"]
+    # An explicit direction is respected.
+    assert [job["id"] for job in client.get("/config/sync", {"sync-direction": "pull"}).data] == ["pull1"]
+
+
+def test_old_servers_are_not_sent_the_all_direction(pbs_sim_factory):
+    old = pbs_sim_factory("old", pbs_version="3.2.4")
+    client = PbsClient(token_config(old), "old")
+    client.create(
+        "/config/sync", {"id": "pull1", "store": "store1", "remote-store": "store2", "remote": "cloud"}
+    )
+    assert [job["id"] for job in client.get("/config/sync").data] == ["pull1"]
+    assert "sync-direction" not in requests_to(old, "GET", "/config/sync")[-1]["query"]
