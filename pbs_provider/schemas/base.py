@@ -169,6 +169,16 @@ class PbsObject(BaseModel):
         return tuple(s for s in cls._specs if s.pbs.identity)
 
     @classmethod
+    def once_specs(cls) -> tuple[FieldSpec, ...]:
+        """Facts PBS reveals only in the answer to a write (kept from state afterwards)."""
+        return tuple(s for s in cls._specs if s.pbs.once)
+
+    @classmethod
+    def trigger_specs(cls) -> tuple[FieldSpec, ...]:
+        """Provider-side inputs whose change sends PBS a request of their own (`regenerate`)."""
+        return tuple(s for s in cls._specs if s.pbs.trigger is not None)
+
+    @classmethod
     def secret_inputs(cls) -> tuple[str, ...]:
         """Pulumi names of secret fields (for `additional_secret_outputs`)."""
         return tuple(s.input_name for s in cls._specs if s.pbs.secret)

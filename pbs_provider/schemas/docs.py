@@ -2,12 +2,17 @@
 
 `reference_table(SyncJobSchema)` gives one Markdown row per field: the Pulumi input, the PBS
 field it maps to, type and rules, PBS's default when unset, the first PBS version, and what a
-change does. `python -m pbs_provider.schemas.docs` prints the tables of every resource.
+change does. In a Markdown file the tables live between `<!-- BEGIN generated: <Name> -->` and
+`<!-- END generated: <Name> -->`; `python -m pbs_provider.schemas.docs --write FILE` refreshes
+them (the tests fail when a committed file is out of date), without `--write` it prints them.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 import types
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
@@ -116,7 +121,21 @@ def reference_table(schema: type[PbsObject]) -> str:
     return "\n".join(rows)
 
 
-def main() -> None:
+def render_into(text: str) -> str:
+    """`text` with every generated block replaced by the current table of that resource."""
+    for name, schema in SCHEMAS.items():
+        begin, end = f"<!-- BEGIN generated: {name} -->", f"<!-- END generated: {name} -->"
+        pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+        text = pattern.sub(lambda _m, s=schema, b=begin, e=end: f"{b}\n{reference_table(s)}\n{e}", text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) == 2 and args[0] == "--write":
+        path = Path(args[1])
+        path.write_text(render_into(path.read_text()))
+        return
     for name, schema in SCHEMAS.items():
         print(f"### `{name}` fields\n\n{reference_table(schema)}\n")
 

@@ -40,6 +40,11 @@ class PbsField:
     * `default`: what PBS assumes when the field is absent (absent and this value compare equal).
     * `compare`: maps a (canonical) value to the key used to decide "changed or not", for values
       whose order or spelling does not matter to PBS.
+    * `once`: an `output_only` fact PBS reveals only in the answer to a write (a new API token's
+      secret): outputs keep the last revealed value from state, since no read shows it again.
+    * `trigger`: a provider-side (`local`) input whose change, on update, sends PBS a request of
+      its own with `{trigger: true}` (`regenerate` for an API token); its answer may reveal
+      `once` facts. Any change of the value fires it, the value itself means nothing to PBS.
     """
 
     pbs_name: str | None = None
@@ -55,10 +60,16 @@ class PbsField:
     diff: bool = True
     default: Any = None
     compare: Callable[[Any], Any] | None = None
+    once: bool = False
+    trigger: str | None = None
 
     def __post_init__(self) -> None:
         if self.since is not None:
             parse_version(self.since)  # a typo in a schema fails at import, not at preview
+        if self.once and not self.output_only:
+            raise TypeError("a `once` field is a fact PBS reveals: it must be `output_only`")
+        if self.trigger is not None and not self.local:
+            raise TypeError("a `trigger` input is provider-side: it must be `local`")
 
 
 @dataclass(frozen=True)

@@ -208,3 +208,22 @@ def test_moving_a_remote_to_another_server_replaces_it(deploy, sims):
     assert result.ok and result.ops() == [("replace", "remote-cloud")]
     assert get(sims["onprem"], "/config/remote/cloud-m") is None
     assert get(sims["cloud"], "/config/remote/cloud-m")["host"] == "pbs.cloud.example"
+
+
+def test_renaming_a_remote_repoints_its_jobs(deploy, sims):
+    onprem = sims["onprem"]
+    seed(deploy, "n")
+    assert deploy.run("up").ok
+    deploy.remotes["cloud"]["name"] = "cloud-n2"
+    planned = deploy.run("preview")
+    assert ("replace", "remote-cloud") in planned.ops()
+    result = deploy.run("up")
+    assert result.ok, result.diagnostics
+    assert sorted(result.ops()) == [
+        ("replace", "remote-cloud"),
+        ("update", "job-pull"),
+        ("update", "job-push"),
+    ]
+    assert get(onprem, "/config/remote/cloud-n") is None  # the old remote went last, once unused
+    assert get(onprem, "/config/sync/push-n")["remote"] == "cloud-n2"
+    assert deploy.run("preview").ops() == []

@@ -4,10 +4,13 @@ in the other modules of this folder."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pbs_provider.pbs_types.version import parse_version
 from pbs_provider.schemas import RemoteSchema, SyncJobSchema
+from pbs_provider.schemas.docs import render_into
 from pbs_sim import api_types
 
 SYNC_JOB_FIELDS_PBS_4_2 = {
@@ -111,3 +114,12 @@ def test_write_only_fields_are_sent_only_when_asked():
     assert remote.plan_update(live, send_write_only=False).empty
     assert remote.plan_update(live, send_write_only=True).set == {"password": "pw"}
     assert "pw" not in repr(remote)
+
+
+def test_readme_reference_tables_are_generated_from_the_schemas():
+    path = Path(__file__).resolve().parents[2] / "docs" / "readme-parts" / "providers.md"
+    text = path.read_text()
+    assert render_into(text) == text, "run: python -m pbs_provider.schemas.docs --write " + str(path)
+    for schema in (RemoteSchema, SyncJobSchema):
+        for spec in schema.specs():
+            assert f"| `{spec.input_name}` |" in text
