@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 
+import dill
 import pytest
 
 from pbs_provider.client import PbsClient, api_path, client_for
@@ -82,6 +83,19 @@ def test_clients_refuse_pickling(pbs_sim):
         pickle.dumps(client)
     with pytest.raises(TypeError, match="must not be pickled"):
         pickle.dumps({"nested": [client]})
+
+
+def test_a_provider_capturing_a_client_or_config_cannot_be_serialised_by_pulumi(pbs_sim):
+    """Pulumi pickles dynamic providers with dill (recurse=True): the mistake must fail loudly."""
+    config = token_config(pbs_sim)
+
+    class CarelessProvider:
+        def __init__(self, captured: object) -> None:
+            self.captured = captured
+
+    for captured in (client_for("pbs1", config), config):
+        with pytest.raises(TypeError, match="must not be pickled"):
+            dill.dumps(CarelessProvider(captured), recurse=True)
 
 
 def test_sync_job_listings_include_push_jobs(pbs_sim):
