@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pbs_provider.client.paths import UnsafePathError, api_path, check_path, path_segment
 
@@ -37,3 +41,20 @@ def test_unsafe_segments_are_refused(value):
 def test_unsafe_assembled_paths_are_refused(path):
     with pytest.raises(UnsafePathError):
         check_path(path)
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_any_accepted_value_stays_one_segment_and_decodes_back(value):
+    try:
+        encoded = path_segment(value)
+    except UnsafePathError:
+        assert (
+            "/" in value
+            or "%" in value
+            or value.startswith(".")
+            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value)
+        )
+        return
+    assert "/" not in encoded and "?" not in encoded and "#" not in encoded
+    assert unquote(encoded) == value
+    assert check_path("/config/remote/" + encoded)
