@@ -41,6 +41,15 @@ class Endpoint:
         """Delete the object; an object that is already gone counts as deleted."""
         raise NotImplementedError
 
+    def revealed(self, answer: ApiResponse | None) -> dict[str, Any]:
+        """Facts PBS reveals only in the answer to a write (`once` fields, kebab-case keys),
+        e.g. a new token's secret; nothing by default."""
+        return {}
+
+    def trigger(self, client: PbsClient, ident: PbsObject, body: Mapping[str, Any]) -> ApiResponse | None:
+        """Send a trigger's request (`{"regenerate": true}`): a digest-checked write of `body`."""
+        return self.modify(client, ident, lambda _current: dict(body))
+
 
 class ConfigCollection(Endpoint):
     """A section-config collection such as `/config/remote`: one object per `<collection>/<key>`."""

@@ -15,6 +15,9 @@ Contract with the Pulumi engine (see the project's notes on dynamic providers):
   what a fresh GET shows; `update` converges the live object with digest-checked PUTs
   (`delete[]` for removed fields); `read` reports a vanished object with an empty id and carries
   write-only fields over; `delete` treats "already gone" as done.
+* Facts PBS reveals only once (`once`: a new API token's secret) come from the write's answer and
+  are kept from state afterwards; a `trigger` input (`regenerate`) sends its own request whenever
+  its value changes (and on adopt when set), and its answer may reveal such facts anew.
 * Errors name the operation, object and server, carry PBS's reason and the client's hint, and
   never a secret. Numbers arrive as floats over gRPC: the schema turns them into ints.
 """
@@ -40,6 +43,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from pbs_provider.client import AlreadyExists, ApiResponse, NotFound, PbsClient, PbsError, client_for
 from pbs_provider.pbs_types.version import PbsVersion, parse_version
 from pbs_provider.schemas.base import AdoptablePbsObject, PbsObject, UpdatePlan
+from pbs_provider.schemas.field import FieldSpec
 from pbs_provider.schemas.messages import Failure
 from pbs_provider.servers import ServerConfigError, ServerDirectory
 
@@ -63,6 +67,15 @@ def is_unknown(value: Any) -> bool:
     if isinstance(value, dict):
         return any(is_unknown(item) for item in value.values())
     return False
+
+
+def _version_gaps(model: PbsObject, server: str, running: PbsVersion) -> list[Failure]:
+    """What `model` needs that a server running PBS `running` lacks."""
+    return [
+        Failure(need.field, f"{need.what} needs PBS ≥ {need.since}; server `{server}` runs {running}")
+        for need in model.version_requirements()
+        if running < parse_version(need.since)
+    ]
 
 
 def _redact(text: str, secrets: list[str]) -> str:
@@ -109,14 +122,13 @@ class PbsResourceProvider(ResourceProvider):
         if server is not None:
             problem = self._servers.problem(server)
             if problem is not None:
-                failures.append(Failure("server", f"`server` {problem}"))
+                failures.append(Failure("server", f"`server`: {problem}"))
         if not failures and server is not None:
             failures.extend(self._version_failures(validation.model(), server))
         return CheckResult(dict(news), [CheckFailure(f.field, f.message) for f in failures])
 
     def _version_failures(self, model: PbsObject, server: str) -> list[Failure]:
-        needs = model.version_requirements()
-        if not needs:
+        if not model.version_requirements():
             return []
         try:
             running = self._client(server).version()
@@ -124,21 +136,14 @@ class PbsResourceProvider(ResourceProvider):
             return [Failure("server", f"cannot read the PBS version of server `{server}`: {error}")]
         except ProviderError as error:
             return [Failure("server", str(error))]
-        return [
-            Failure(need.field, f"{need.what} needs PBS ≥ {need.since}; server `{server}` runs {running}")
-            for need in needs
-            if running < parse_version(need.since)
-        ]
+        return _version_gaps(model, server, running)
 
     def _ensure_version(self, client: PbsClient, model: PbsObject) -> None:
         """The same gate as `check`, for create/update reached without a check in this process."""
-        running: PbsVersion | None = None
-        for need in model.version_requirements():
-            running = running or client.version()
-            if running < parse_version(need.since):
-                raise ProviderError(
-                    f"{need.what} needs PBS ≥ {need.since}; server `{client.name}` runs {running}"
-                )
+        if model.version_requirements():
+            gaps = _version_gaps(model, client.name, client.version())
+            if gaps:
+                raise ProviderError("; ".join(gap.message for gap in gaps))
 
     # ---- diff -------------------------------------------------------------------------------
 
@@ -165,12 +170,15 @@ class PbsResourceProvider(ResourceProvider):
         with self._errors("create", desired):
             self._ensure_version(client, desired)
             try:
-                self.endpoint.create(client, desired, desired.post_body())
+                revealed = self.endpoint.revealed(self.endpoint.create(client, desired, desired.post_body()))
             except AlreadyExists as exists:
                 if not (isinstance(desired, AdoptablePbsObject) and desired.adopt):
                     raise ProviderError(self._exists_message(desired, exists)) from None
                 self._converge(client, desired, send_write_only=True)
-            live = self._read_live(client, desired)
+                # PBS never shows an existing object's one-time facts again: a set trigger renews them.
+                set_triggers = [s for s in self.schema.trigger_specs() if desired.get(s.name) is not None]
+                revealed = self._fire(client, desired, set_triggers)
+            live = self._read_live(client, desired, revealed)
         return CreateResult(desired.key(), self._outputs(desired, live))
 
     def _exists_message(self, desired: PbsObject, error: PbsError) -> str:
@@ -193,7 +201,7 @@ class PbsResourceProvider(ResourceProvider):
                 live = self._read_live(client, old)
             except NotFound:
                 return ReadResult("", {})  # gone: the engine drops it and the next `up` recreates it
-        outputs = self._outputs(old, live)
+        outputs = self._outputs(old, live, kept=old)
         inputs = {k: v for k, v in outputs.items() if self.schema.spec(k).is_input}
         return ReadResult(id_, outputs, inputs)
 
@@ -208,11 +216,23 @@ class PbsResourceProvider(ResourceProvider):
             for spec in self.schema.input_specs()
             if spec.pbs.write_only
         )
+        fired = [s for s in self.schema.trigger_specs() if not s.same(old.get(s.name), desired.get(s.name))]
         with self._errors("update", desired):
             self._ensure_version(client, desired)
             self._converge(client, desired, send_write_only=write_only_changed)
-            live = self._read_live(client, desired)
-        return UpdateResult(self._outputs(desired, live))
+            revealed = self._fire(client, desired, fired)
+            live = self._read_live(client, desired, revealed)
+        return UpdateResult(self._outputs(desired, live, kept=old))
+
+    def _fire(self, client: PbsClient, desired: PbsObject, triggers: list[FieldSpec]) -> dict[str, Any]:
+        """Send each trigger's request; returns what the answers reveal (kebab-case keys)."""
+        revealed: dict[str, Any] = {}
+        for spec in triggers:
+            assert spec.pbs.trigger is not None
+            revealed.update(
+                self.endpoint.revealed(self.endpoint.trigger(client, desired, {spec.pbs.trigger: True}))
+            )
+        return revealed
 
     def _converge(self, client: PbsClient, desired: PbsObject, *, send_write_only: bool) -> None:
         """PUT until the live object means what `desired` says (each round digest-checked
@@ -280,13 +300,17 @@ class PbsResourceProvider(ResourceProvider):
             return False
         return True
 
-    def _read_live(self, client: PbsClient, ident: PbsObject) -> PbsObject:
+    def _read_live(
+        self, client: PbsClient, ident: PbsObject, revealed: Mapping[str, Any] | None = None
+    ) -> PbsObject:
         data = self.endpoint.read(client, ident)
         data.update(self.endpoint.facts(client, ident, data))
+        data.update(revealed or {})
         return self.schema.from_pbs(data)
 
-    def _outputs(self, desired: PbsObject, live: PbsObject) -> dict[str, Any]:
-        """Every field as PBS reports it, plus provider-side and write-only inputs from `desired`."""
+    def _outputs(self, desired: PbsObject, live: PbsObject, kept: PbsObject | None = None) -> dict[str, Any]:
+        """Every field as PBS reports it, plus provider-side and write-only inputs from `desired`,
+        and the one-time facts (`once`) of `kept` (the stored outputs) that no read shows again."""
         outputs = live.wire_values()
         given = desired.set_values()
         for spec in self.schema.specs():
@@ -294,6 +318,10 @@ class PbsResourceProvider(ResourceProvider):
                 outputs.pop(spec.input_name, None)
                 if spec.name in given:
                     outputs[spec.input_name] = spec.wire(given[spec.name])
+            elif spec.pbs.once and spec.input_name not in outputs and kept is not None:
+                value = kept.get(spec.name)
+                if value is not None:
+                    outputs[spec.input_name] = spec.wire(value)
         return outputs
 
     def _errors(self, operation: str, model: PbsObject) -> _ErrorContext:

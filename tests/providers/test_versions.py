@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from pbs_sim.testing import start_simulator
-from tests.engine.provider_host import DynamicProviderHost
+from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError
 
-from .driver import Stack, start_plugin
+from .driver import Stack, engine_inputs, start_plugin
 
 JOB = {"server": "old", "jobId": "old-job", "store": "store1", "remote": "cloud", "remoteStore": "offsite"}
 
@@ -75,3 +75,11 @@ def test_version_is_read_once_and_older_fields_work(old_stack, old):
     assert [e["path"] for e in old.request_log()].count("/api2/json/version") <= 1  # cached per process
     assert old_stack.up("sync", "j", fields) == "create"
     assert old.api("GET", "/config/sync/old-job").json()["data"]["sync-direction"] == "push"
+
+
+def test_create_without_a_check_is_gated_too(old_stack, old):
+    urn = old_stack.urn("sync", "unchecked")
+    with pytest.raises(ProviderRpcError) as failure:
+        old_stack.host.create(urn, engine_inputs("sync", {**JOB, "jobId": "unchecked", "workerThreads": 2}))
+    assert "`workerThreads` needs PBS ≥ 4.1.8; server `old` runs 3.3.0" in failure.value.details
+    assert old.api("GET", "/config/sync/unchecked").status_code == 400  # nothing was created
