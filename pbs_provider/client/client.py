@@ -274,7 +274,8 @@ class PbsClient:
         configuration` it re-reads and calls `change` again with what is there now, so a
         concurrent change is never overwritten unseen; after `attempts` rounds (default
         `retry.digest_attempts`) `DigestConflict` is raised. For `method="DELETE"` an object
-        that is already gone returns None.
+        that is already gone returns None. `change` runs under the section's write lock: keep it
+        a quick function of `current` (reads through the client are fine).
         """
         if method not in ("PUT", "DELETE"):
             raise ValueError("modify writes with PUT or DELETE")
