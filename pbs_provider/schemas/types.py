@@ -22,6 +22,7 @@ from pbs_provider.pbs_types.calendar import SCHEDULE_RULE, CalendarEventError, p
 from pbs_provider.pbs_types.errors import PbsValueError
 from pbs_provider.pbs_types.group_filter import GROUP_FILTER_RULE, normalize_group_filter
 from pbs_provider.pbs_types.human_byte import HUMAN_BYTE_RULE, parse_human_byte
+from pbs_provider.pbs_types.roles import ROLE_PRIVILEGES, check_role
 from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 
 
@@ -171,3 +172,79 @@ CalendarEvent = pbs_string(SCHEDULE_RULE, CALENDAR_DOC, then=_schedule)
 """A calendar event PBS accepts and that runs at least once more (a past date is a mistake)."""
 
 SyncDirection = Annotated[Literal["pull", "push"], TypeDoc("`pull` or `push`")]
+
+
+# ---- access control and namespaces (User, ApiToken, AclEntry, Namespace) -------------------------
+
+
+def _userid(value: str) -> str:
+    ids.parse_userid(value)
+    return value
+
+
+Userid = pbs_string(ids.USERID_RULE, "`user@realm`", then=_userid)
+TokenName = pbs_string(ids.TOKEN_NAME_RULE, f"token name, {SAFE_ID_DOC}")
+UserPassword = pbs_string(ids.USER_PASSWORD_RULE, "password, single line, 8-64 characters")
+FirstName = pbs_string(ids.FIRST_NAME_RULE, "single line")
+LastName = pbs_string(ids.LAST_NAME_RULE, "single line")
+Email = pbs_string(ids.EMAIL_RULE, "e-mail address, single line")
+
+EXPIRE_RULE = IntegerRule("Account expiration date.", minimum=0)
+Expire = Annotated[pbs_integer(EXPIRE_RULE, "Unix time, 0 = never"), BeforeValidator(_reject_bool)]
+
+
+def _acl_path(value: str) -> str:
+    return ids.check_acl_path(value)
+
+
+AclPath = pbs_string(
+    ids.ACL_PATH_RULE,
+    "ACL path such as `/`, `/datastore/<store>[/<ns>…]`, `/remote/<remote>[/<store>[/<ns>…]]`",
+    then=_acl_path,
+)
+
+
+def _role(value: str) -> str:
+    try:
+        return check_role(value)
+    except PbsValueError as error:
+        raise PydanticCustomError(
+            "pbs_rule",
+            "{message} (roles: {roles})",
+            {"message": error.message, "roles": ", ".join(ROLE_PRIVILEGES)},
+        ) from None
+
+
+Role = Annotated[
+    str, AfterValidator(_role), TypeDoc("PBS role, e.g. `DatastoreBackup`, `DatastoreReader`, `Admin`")
+]
+
+
+def _namespace_to_create(value: str) -> str:
+    if not ids.parse_namespace(value):
+        raise PbsValueError("Cannot create/delete root namespace!")
+    return value
+
+
+NamespacePath = pbs_string(
+    ids.NAMESPACE_RULE,
+    "namespace path below the root: up to 7 safe-id components joined by `/`",
+    then=_namespace_to_create,
+)
+"""A namespace that can be created or deleted (never the root `""`)."""
+
+
+def _trigger_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "string_type", "must be a string or a number (got {value})", {"value": str(value).lower()}
+        )
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # numbers travel as doubles over gRPC: 1 and 1.0 are the same trigger
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+Trigger = Annotated[str, BeforeValidator(_trigger_text), TypeDoc("any string or number; a change fires it")]
+"""A trigger value (e.g. a rotation counter); compared as text."""
