@@ -48,6 +48,14 @@ class ServerEntry(BaseModel):
     )
     ca_file: str | None = Field(default=None, description="CA bundle that signed the server's certificate.")
     verify_tls: bool = Field(default=True, description="`false` disables TLS verification (tests only).")
+    connect_timeout: float | None = Field(default=None, description="Seconds to connect (client default 10).")
+    read_timeout: float | None = Field(
+        default=None, description="Seconds to wait for an answer (default 60)."
+    )
+    retry: dict[str, Any] | None = Field(
+        default=None,
+        description="Retry settings: attempts, backoffFactor, backoffMax, backoffJitter, digestAttempts.",
+    )
 
 
 def secret_env_var(server: str) -> str:
@@ -184,6 +192,15 @@ class ServerDirectory:
                 fingerprint=entry.fingerprint,
                 ca_file=entry.ca_file,
                 verify_tls=entry.verify_tls,
+                **{
+                    k: v
+                    for k, v in (
+                        ("connect_timeout", entry.connect_timeout),
+                        ("read_timeout", entry.read_timeout),
+                        ("retry", entry.retry),
+                    )
+                    if v is not None
+                },
             )
         except ValidationError as error:
             raise ServerConfigError(

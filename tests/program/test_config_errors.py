@@ -101,12 +101,26 @@ def test_a_valid_config_loads():
             },
             "syncJobs.b: job id 'job1' on server 'onprem' is also used by `syncJobs.a`",
         ),
-        ({"users": {"sync@pbs": {"server": "onprem"}}}, "users: the target-side resources"),
+        (
+            {
+                "servers": {"onprem": {**SERVERS["onprem"], "readTimeout": 0}},
+                "remotes": {"cloud": REMOTE},
+                "remotePasswords": {"cloud": "pw"},
+            },
+            "remotes.cloud.server: stack config `servers.onprem` is invalid: readTimeout",
+        ),
     ],
 )
 def test_each_config_error_names_its_key_path_and_rule(config, expected):
     found = problems(**config)
     assert any(p.startswith(expected) for p in found), found
+
+
+def test_server_timeouts_and_retries_come_from_the_stack_config():
+    servers = {"onprem": {**SERVERS["onprem"], "readTimeout": 5, "retry": {"attempts": 2}}}
+    cfg = load(servers=servers, remotes={"cloud": REMOTE}, remotePasswords={"cloud": "pw"})
+    client_config = cfg.servers.server_config("onprem")
+    assert client_config.read_timeout == 5 and client_config.retry.attempts == 2
 
 
 def test_a_schedule_that_does_not_parse_names_the_job_and_field():
