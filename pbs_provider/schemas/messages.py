@@ -25,6 +25,8 @@ class Failure:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # numbers travel as doubles over gRPC; the user wrote an integer
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

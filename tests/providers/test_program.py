@@ -227,3 +227,16 @@ def test_renaming_a_remote_repoints_its_jobs(deploy, sims):
     assert get(onprem, "/config/remote/cloud-n") is None  # the old remote went last, once unused
     assert get(onprem, "/config/sync/push-n")["remote"] == "cloud-n2"
     assert deploy.run("preview").ops() == []
+
+
+def test_invalid_config_fails_preview_without_writes(deploy, sims):
+    onprem = sims["onprem"]
+    seed(deploy, "i")
+    deploy.jobs["push"]["transferLast"] = 0
+    onprem.clear_request_log()
+    result = deploy.run("preview")
+    assert not result.ok
+    assert "`transferLast` must be at least 1 (got 0)" in "\n".join(result.diagnostics)
+    assert writes(onprem) == [] and not Path(deploy.state).exists()
+    result = deploy.run("up")  # the valid resources may be created, the invalid job never is
+    assert not result.ok and get(onprem, "/config/sync/push-i") is None
