@@ -19,6 +19,14 @@ _EXPORTS = {
     "SyncJobProvider": "pbs_provider.resources.sync_job",
     "ProviderError": "pbs_provider.resources.machine",
     "ServerDirectory": "pbs_provider.servers",
+    "User": "pbs_provider.resources.user",
+    "UserProvider": "pbs_provider.resources.user",
+    "ApiToken": "pbs_provider.resources.api_token",
+    "ApiTokenProvider": "pbs_provider.resources.api_token",
+    "AclEntry": "pbs_provider.resources.acl_entry",
+    "AclEntryProvider": "pbs_provider.resources.acl_entry",
+    "Namespace": "pbs_provider.resources.namespace",
+    "NamespaceProvider": "pbs_provider.resources.namespace",
     "ServerConfigError": "pbs_provider.servers",
 }
 

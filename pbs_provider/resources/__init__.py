@@ -4,15 +4,25 @@
 `endpoints` binds it to PBS API paths; `resource.PbsResource` is the user-facing base class.
 """
 
+from .acl_entry import AclEntry, AclEntryProvider
+from .api_token import ApiToken, ApiTokenProvider
 from .endpoints import ConfigCollection, Endpoint, SyncJobCollection
 from .machine import PbsResourceProvider, ProviderError
+from .namespace import Namespace, NamespaceProvider
 from .remote import Remote, RemoteProvider
 from .resource import PbsResource
 from .sync_job import SyncJob, SyncJobProvider
+from .user import User, UserProvider
 
 __all__ = [
+    "AclEntry",
+    "AclEntryProvider",
+    "ApiToken",
+    "ApiTokenProvider",
     "ConfigCollection",
     "Endpoint",
+    "Namespace",
+    "NamespaceProvider",
     "PbsResource",
     "PbsResourceProvider",
     "ProviderError",
@@ -21,4 +31,6 @@ __all__ = [
     "SyncJob",
     "SyncJobCollection",
     "SyncJobProvider",
+    "User",
+    "UserProvider",
 ]

@@ -3,7 +3,9 @@
 The provider machine is generic; an `Endpoint` binds it to one kind of PBS API. `ConfigCollection`
 covers PBS's section-config objects (`/config/remote`, `/config/sync`, …): POST to the collection,
 GET/PUT/DELETE on `<collection>/<key>`, digest-checked writes, `delete[]` for removed fields.
-Objects with other shapes (tokens, ACL entries, namespaces) get their own `Endpoint` subclass.
+Objects with other shapes get their own `Endpoint` subclass: `UserCollection` (password changes
+via `/access/password`), `ApiTokenEndpoint` (the secret revealed once), `AclEndpoint` (entries
+without ids, boolean `delete`) and `NamespaceEndpoint` (parents created in order).
 Every HTTP detail stays in the client; this module only says which paths and bodies to use.
 """
 
@@ -12,7 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pbs_provider.client import ApiResponse, NotFound, PbsClient, PermissionDenied, api_path
+from pbs_provider.client import (
+    AlreadyExists,
+    ApiResponse,
+    NotFound,
+    PbsClient,
+    PbsError,
+    PermissionDenied,
+    api_path,
+)
+from pbs_provider.pbs_types.ids import ROOT_USERID, namespace_depth, parse_authid
 from pbs_provider.schemas.base import PbsObject
 
 Change = Callable[[ApiResponse], Mapping[str, Any] | None]
@@ -98,3 +109,209 @@ class SyncJobCollection(ConfigCollection):
             if isinstance(item, Mapping) and item.get("id") == ident.key():
                 return {name: item[name] for name in wanted if name in item}
         return {}
+
+
+class UserCollection(ConfigCollection):
+    """`/access/users`. PBS ignores `password` on `PUT /access/users/{userid}`: a changed password
+    goes to `PUT /access/password`, which PBS refuses to API tokens (only a password login may)."""
+
+    def __init__(self) -> None:
+        super().__init__("access", "users")
+
+    def modify(self, client: PbsClient, ident: PbsObject, change: Change) -> ApiResponse | None:
+        password: list[str] = []
+
+        def without_password(current: ApiResponse) -> Mapping[str, Any] | None:
+            body = change(current)
+            if body is None:
+                return None
+            rest = dict(body)
+            new = rest.pop("password", None)
+            password[:] = [] if new is None else [new]
+            if new is not None:
+                self._check_password_login(client)  # before anything is written
+            return rest or None
+
+        written = client.modify(self.item_path(ident), without_password)
+        if not password:
+            return written
+        body = {"userid": ident.key(), "password": password[0]}
+        login = parse_authid(client.server.auth_id)
+        if login.userid != ROOT_USERID:  # PBS wants the caller's own password as confirmation
+            body["confirmation-password"] = client.server.secret.get_secret_value()
+        return client.update("/access/password", body)
+
+    @staticmethod
+    def _check_password_login(client: PbsClient) -> None:
+        if parse_authid(client.server.auth_id).is_token:
+            raise PbsError(
+                f"PBS lets only a password login change a user's password (`PUT /access/password` "
+                f"refuses API tokens), and server `{client.name}` is reached with the API token "
+                f"`{client.server.auth_id}`",
+                hint="change the password on the PBS itself (GUI: Configuration > Access Control > User "
+                "Management > Password), then put the new one in the stack config; or manage users of "
+                f"server `{client.name}` with a password login (`authId: root@pam`)",
+            )
+
+
+class ApiTokenEndpoint(Endpoint):
+    """`/access/users/{userid}/token/{token-name}`. The secret is in the answer to the POST
+    (`value`) or to `PUT … regenerate=true` (`secret`), nowhere else."""
+
+    def item_path(self, ident: PbsObject) -> str:
+        return api_path("access", "users", str(ident.get("userid")), "token", str(ident.get("token_name")))
+
+    def read(self, client: PbsClient, ident: PbsObject) -> dict[str, Any]:
+        data = client.get(self.item_path(ident)).data
+        found = dict(data) if isinstance(data, Mapping) else {}
+        # the identity is in the path, not in the answer (which has `tokenid` = `<userid>!<name>`)
+        return {"userid": ident.get("userid"), "token-name": ident.get("token_name"), **found}
+
+    def create(self, client: PbsClient, ident: PbsObject, body: Mapping[str, Any]) -> ApiResponse:
+        item = self.item_path(ident)
+        fields = {k: v for k, v in body.items() if k not in ("userid", "token-name")}  # path parameters
+        answer = client.create(item, fields, exists=lambda: client.exists(item))
+        if answer.ambiguous:  # it landed, but its answer - the only copy of the secret - was lost
+            return client.modify(item, lambda _current: {"regenerate": True}) or answer
+        return answer
+
+    def modify(self, client: PbsClient, ident: PbsObject, change: Change) -> ApiResponse | None:
+        return client.modify(self.item_path(ident), change)
+
+    def delete(self, client: PbsClient, ident: PbsObject) -> None:
+        client.delete(self.item_path(ident), missing_ok=True)
+
+    def revealed(self, answer: ApiResponse | None) -> dict[str, Any]:
+        data = answer.data if answer is not None and isinstance(answer.data, Mapping) else {}
+        secret = data.get("value", data.get("secret"))  # `value` on create, `secret` on regenerate
+        return {"secret": secret} if isinstance(secret, str) else {}
+
+
+class AclEndpoint(Endpoint):
+    """`/access/acl`: an entry is (path, auth-id, role); `PUT` adds or, with `delete=true` (a
+    boolean here, unlike config `delete[]`), removes it. Read with `GET ?path=…&exact=1`."""
+
+    PATH = "/access/acl"
+
+    @staticmethod
+    def _identity(ident: PbsObject) -> dict[str, Any]:
+        return {"path": ident.get("path"), "auth-id": ident.get("auth_id"), "role": ident.get("role")}
+
+    def _params(self, ident: PbsObject) -> dict[str, Any]:
+        return {"path": ident.get("path"), "exact": True}
+
+    def _entry(self, data: Any, ident: PbsObject) -> dict[str, Any]:
+        want = self._identity(ident)
+        for item in data if isinstance(data, list) else []:
+            if (
+                isinstance(item, Mapping)
+                and item.get("ugid_type") == "user"
+                and (item.get("path"), item.get("ugid"), item.get("roleid"))
+                == (want["path"], want["auth-id"], want["role"])
+            ):
+                return {**want, "propagate": item.get("propagate")}
+        raise NotFound(
+            f"no ACL entry grants role '{want['role']}' to '{want['auth-id']}' on '{want['path']}'"
+        )
+
+    def read(self, client: PbsClient, ident: PbsObject) -> dict[str, Any]:
+        return self._entry(client.get(self.PATH, self._params(ident)).data, ident)
+
+    def create(self, client: PbsClient, ident: PbsObject, body: Mapping[str, Any]) -> ApiResponse:
+        try:
+            self.read(client, ident)
+        except NotFound:
+            return client.update(self.PATH, body)
+        want = self._identity(ident)
+        raise AlreadyExists(f"'{want['auth-id']}' already has role '{want['role']}' on '{want['path']}'")
+
+    def modify(self, client: PbsClient, ident: PbsObject, change: Change) -> ApiResponse | None:
+        def on_current(current: ApiResponse) -> Mapping[str, Any] | None:
+            body = change(ApiResponse(self._entry(current.data, ident), current.digest))
+            return None if body is None else {**self._identity(ident), **body}
+
+        return client.modify(self.PATH, on_current, read_params=self._params(ident))
+
+    def delete(self, client: PbsClient, ident: PbsObject) -> None:
+        client.update(self.PATH, {**self._identity(ident), "delete": True})  # PBS: gone is fine
+
+
+class NamespaceEndpoint(Endpoint):
+    """`/admin/datastore/{store}/namespace`: POST one level (`name` below `parent`), DELETE by
+    `ns`; existence is read from the listing (anchored at the root, which always exists)."""
+
+    @staticmethod
+    def _path(ident: PbsObject) -> str:
+        return api_path("admin", "datastore", str(ident.get("store")), "namespace")
+
+    def _existing(self, client: PbsClient, ident: PbsObject, max_depth: int | None = None) -> set[str]:
+        params = {"max-depth": max_depth} if max_depth is not None else None
+        data = client.get(self._path(ident), params).data
+        return (
+            {str(item.get("ns")) for item in data if isinstance(item, Mapping)}
+            if isinstance(data, list)
+            else set()
+        )
+
+    def read(self, client: PbsClient, ident: PbsObject) -> dict[str, Any]:
+        ns = str(ident.get("ns"))
+        if ns not in self._existing(client, ident, namespace_depth(ns)):
+            raise NotFound(f"no namespace '{ns}' in datastore '{ident.get('store')}'")
+        return {"store": ident.get("store"), "ns": ns}
+
+    def create(self, client: PbsClient, ident: PbsObject, body: Mapping[str, Any]) -> ApiResponse:
+        ns = str(ident.get("ns"))
+        existing = self._existing(client, ident, namespace_depth(ns))
+        if ns in existing:
+            raise AlreadyExists(f"namespace '{ns}' already exists in datastore '{ident.get('store')}'")
+        parents = ns.split("/")[:-1]
+        created = []
+        for depth in range(1, len(parents) + 1):
+            parent = "/".join(parents[:depth])
+            if parent not in existing:
+                self._create_one(client, ident, parent)
+                created.append(parent)
+        self._create_one(client, ident, ns)
+        return ApiResponse({"ns": ns, "created-parents": created})
+
+    def _create_one(self, client: PbsClient, ident: PbsObject, ns: str) -> None:
+        parent, _, name = ns.rpartition("/")
+        client.create(
+            self._path(ident),
+            {"name": name, "parent": parent or None},
+            exists=lambda: ns in self._existing(client, ident, namespace_depth(ns)),
+        )
+
+    def modify(self, client: PbsClient, ident: PbsObject, change: Change) -> ApiResponse | None:
+        if change(ApiResponse(self.read(client, ident))) is not None:  # every PBS field is identity
+            raise PbsError(f"namespace '{ident.get('ns')}' has no settings PBS could change")
+        return None
+
+    def delete(self, client: PbsClient, ident: PbsObject) -> None:
+        ns = str(ident.get("ns"))
+        if ns in self._existing(client, ident, namespace_depth(ns)):
+            params: dict[str, Any] = {"ns": ns}
+            if ident.get("delete_groups"):
+                params["delete-groups"] = True
+            try:
+                client.delete(self._path(ident), params)
+            except PbsError as error:
+                if "delete-groups" in error.message:
+                    error.hint = (
+                        "the namespace (or one below it) still holds backup groups: move or delete them, "
+                        "or set `deleteGroups: true` on the namespace to delete them with it"
+                    )
+                raise
+        for parent in reversed(ident.get("created_parents") or []):  # innermost first
+            remaining = self._existing(client, ident)
+            if parent not in remaining or any(other.startswith(f"{parent}/") for other in remaining):
+                continue  # gone already, or still holds other namespaces: keep it
+            try:
+                client.delete(self._path(ident), {"ns": parent})
+            except PbsError as error:
+                if "delete-groups" not in error.message:
+                    raise  # a parent that holds backups is kept; anything else is a failure
+
+    def revealed(self, answer: ApiResponse | None) -> dict[str, Any]:
+        data = answer.data if answer is not None and isinstance(answer.data, Mapping) else {}
+        return {"created-parents": data["created-parents"]} if "created-parents" in data else {}
