@@ -80,6 +80,13 @@ class DatastoreStore:
         ]
         return result, digest
 
+    def read_config(self, name: str) -> tuple[dict[str, Any], str]:
+        data, digest = self.file.read()
+        found = data.get(name)
+        if found is None or found[0] != "datastore":
+            raise errors.no_such_section("datastore", name)
+        return {"name": name, **found[1]}, digest
+
     def list_admin(self, caller: str) -> list[dict[str, Any]]:
         data, _ = self.file.read()
         result = []

@@ -23,6 +23,7 @@ UPID_RE = re.compile(
     r"(?P<pstart>[0-9A-Fa-f]{8,9}):(?P<task_id>[0-9A-Fa-f]{8,16}):(?P<starttime>[0-9A-Fa-f]{8}):"
     r"(?P<wtype>[^:\s]+):(?P<wid>[^:\s]*):(?P<authid>[^:\s]+):"
 )
+INDEX_FILE = "index"
 _PLAIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 
 
@@ -201,6 +202,8 @@ class TaskManager:
         worker = WorkerTask(upid, self.log_path(upid), self._now)
         worker.log_path.touch()
         text = str(upid)
+        with self._lock, (self.dir / INDEX_FILE).open("a") as index:
+            index.write(text + "\n")
         if on_start is not None:
             on_start(text)
 
@@ -246,6 +249,14 @@ class TaskManager:
             return self.log_path(upid).read_text().splitlines()
         except FileNotFoundError:
             raise errors.ApiError(errors.TASK_LOG_NOT_FOUND) from None
+
+    def list_upids(self) -> list[str]:
+        """All known tasks, newest first (PBS lists active and archived tasks newest first)."""
+        try:
+            lines = (self.dir / INDEX_FILE).read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        return [line for line in reversed(lines) if line]
 
     def wait_all(self, timeout: float = 5.0) -> None:
         with self._lock:

@@ -113,6 +113,11 @@ def list_datastore_config(ctx: Context, params: dict[str, Any]) -> Reply:
     return Reply(stores, {"digest": digest})
 
 
+def read_datastore(ctx: Context, params: dict[str, Any]) -> Reply:
+    store, digest = ctx.backend.datastores.read_config(params["name"])
+    return Reply(store, {"digest": digest})
+
+
 def create_datastore(ctx: Context, params: dict[str, Any]) -> Reply:
     params.pop("reuse-datastore", None)
     params.pop("overwrite-in-use", None)
@@ -194,6 +199,13 @@ def register(router: Router) -> None:
             }
         ),
         Privilege(("datastore",), ("Datastore.Allocate",)),
+    )
+    router.add(
+        "GET",
+        "/config/datastore/{name}",
+        read_datastore,
+        ObjectSchema(DATASTORE_NAME_PARAM),
+        Privilege(("datastore", "{name}"), ("Datastore.Audit",)),
     )
     router.add(
         "DELETE",

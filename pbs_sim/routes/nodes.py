@@ -10,9 +10,10 @@ from pbs_sim import api_types, errors
 from pbs_sim.errors import ApiError
 from pbs_sim.models.acl import is_token, user_of
 from pbs_sim.models.permissions import Anybody, Privilege
+from pbs_sim.models.task_access import check_task_access, task_belongs_to_store
 from pbs_sim.models.tasks import Upid
 from pbs_sim.routes.router import RawReply, Reply, Router
-from pbs_sim.schema import BooleanSchema, IntegerSchema, ObjectSchema, Property, StringSchema
+from pbs_sim.schema import ArraySchema, BooleanSchema, IntegerSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import Context
 
 NON_NEGATIVE = IntegerRule("line", minimum=0)
@@ -47,30 +48,9 @@ def node_status(ctx: Context, params: dict[str, Any]) -> Reply:
     )
 
 
-def _check_task_access(ctx: Context, upid: Upid) -> None:
-    caller = ctx.auth_id or ""
-    task_owner = upid.auth_id
-    if caller == task_owner or (is_token(task_owner) and user_of(task_owner) == caller):
-        return
-    perms = ctx.backend.perms
-    if "Sys.Audit" in perms.lookup(caller, ["system", "tasks"]):
-        return
-    if upid.worker_type == "syncjob" and upid.worker_id:
-        parts = upid.worker_id.split(":")
-        if len(parts) >= 4:
-            remote, remote_store, store = parts[0], parts[1], parts[2]
-            ns = parts[3] if len(parts) == 5 else ""
-            local = ["datastore", store, *[c for c in ns.split("/") if c]]
-            if "Datastore.Backup" in perms.lookup(caller, local) and (
-                remote == "-" or "Remote.Read" in perms.lookup(caller, ["remote", remote, remote_store])
-            ):
-                return
-    raise ApiError(errors.TASK_ACCESS_NOT_ALLOWED)
-
-
 def task_status(ctx: Context, params: dict[str, Any]) -> Reply:
     upid = Upid.parse(params["upid"])
-    _check_task_access(ctx, upid)
+    check_task_access(ctx.backend.perms, ctx.auth_id or "", upid)
     result: dict[str, Any] = {
         "upid": params["upid"],
         "node": upid.node,
@@ -97,7 +77,7 @@ def task_status(ctx: Context, params: dict[str, Any]) -> Reply:
 
 def task_log(ctx: Context, params: dict[str, Any]) -> RawReply:
     upid = Upid.parse(params["upid"])
-    _check_task_access(ctx, upid)
+    check_task_access(ctx.backend.perms, ctx.auth_id or "", upid)
     tasks = ctx.backend.tasks
     if params.get("download"):
         if any(k in params for k in ("start", "limit", "test-status")):
@@ -124,7 +104,91 @@ def task_log(ctx: Context, params: dict[str, Any]) -> RawReply:
     return RawReply(json.dumps(payload).encode(), content_type="application/json")
 
 
+def list_tasks(ctx: Context, params: dict[str, Any]) -> Reply:
+    """``GET /nodes/{node}/tasks``: newest first, PBS's filters and its ``total`` arithmetic."""
+    caller = ctx.auth_id or ""
+    backend = ctx.backend
+    list_all = "Sys.Audit" in backend.perms.lookup(caller, ["system", "tasks"])
+    start, limit = params.get("start", 0), params.get("limit", 50) or 2**63
+    running, errors_only = params.get("running", False), params.get("errors", False)
+    since, until = params.get("since"), params.get("until")
+    statusfilter = params.get("statusfilter")
+    result: list[dict[str, Any]] = []
+    skipped = 0
+    for text in backend.tasks.list_upids():
+        upid = Upid.parse(text)
+        state = None if backend.tasks.is_active(text) else backend.tasks.state(upid)
+        if until is not None and upid.starttime > until:
+            continue
+        if since is not None:
+            if state is not None and state.endtime < since:
+                break
+            if upid.starttime < since:
+                continue
+        if not list_all:
+            try:
+                check_task_access(backend.perms, caller, upid)
+            except ApiError:
+                continue
+        if "userfilter" in params and params["userfilter"] not in upid.auth_id:
+            continue
+        if "store" in params and not task_belongs_to_store(upid, params["store"]):
+            continue
+        if "typefilter" in params and params["typefilter"] not in upid.worker_type:
+            continue
+        if state is not None and running:
+            continue
+        if state is not None and state.kind == "ok" and errors_only:
+            continue
+        if statusfilter is not None and (state is None or state.kind not in statusfilter):
+            continue
+        if skipped < start:
+            skipped += 1
+            continue
+        item: dict[str, Any] = {
+            "upid": text,
+            "node": "localhost",
+            "pid": upid.pid,
+            "pstart": upid.pstart,
+            "starttime": upid.starttime,
+            "worker_type": upid.worker_type,
+            "worker_id": upid.worker_id,
+            "user": upid.auth_id,
+        }
+        if state is not None:
+            item["endtime"] = state.endtime
+            item["status"] = str(state)
+        result.append(item)
+        if len(result) >= limit:
+            break
+    total = len(result) + start + (1 if result and len(result) >= limit else 0)
+    return Reply(result, {"total": total})
+
+
 def register(router: Router) -> None:
+    router.add(
+        "GET",
+        "/nodes/{node}/tasks",
+        list_tasks,
+        ObjectSchema(
+            {
+                **NODE_PARAM,
+                "start": Property(IntegerSchema(NON_NEGATIVE, default=0)),
+                "limit": Property(IntegerSchema(NON_NEGATIVE, default=50)),
+                "store": Property(api_types.DATASTORE_NAME),
+                "running": Property(BooleanSchema(default=False)),
+                "errors": Property(BooleanSchema(default=False)),
+                "userfilter": Property(StringSchema()),
+                "since": Property(IntegerSchema()),
+                "until": Property(IntegerSchema()),
+                "typefilter": Property(StringSchema()),
+                "statusfilter": Property(
+                    ArraySchema(StringSchema(enum=("ok", "warning", "error", "unknown")))
+                ),
+            }
+        ),
+        Anybody(),
+    )
     router.add(
         "GET",
         "/nodes/{node}/status",

@@ -194,3 +194,18 @@ def test_cookie_takes_precedence_over_token_header(pbs_sim):
         error(session.get(f"{pbs_sim.url}/api2/json/version", headers=headers), 401, "authentication failed")
         headers["Cookie"] = f"PBSAuthCookie={ticket}"
         assert session.get(f"{pbs_sim.url}/api2/json/version", headers=headers).status_code == 200
+
+
+def test_http_only_ticket_is_a_cookie(pbs_sim):
+    with pbs_sim.new_session(auth=None) as session:
+        response = session.post(
+            f"{pbs_sim.url}/api2/json/access/ticket",
+            data={"username": "root@pam", "password": pbs_sim.root_password, "http-only": "1"},
+        )
+    body = data(response)
+    assert "ticket" not in body and "ticket-info" in body
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-PBSAuthCookie=PBS:root@pam:")
+    assert cookie.endswith("; Secure; SameSite=Lax; HttpOnly; Path=/;")
+    ticket = cookie.split("=", 1)[1].split(";", 1)[0]
+    assert ticket_call(pbs_sim, ticket, "GET", "/version", cookie="__Host-PBSAuthCookie").status_code == 200

@@ -131,3 +131,9 @@ def test_namespace_permissions(pbs_sim):
         403,
         "permission check failed - missing Datastore.Modify on /datastore/store1",
     )
+
+
+def test_read_datastore_config(pbs_sim):
+    answer = pbs_sim.api("GET", "/config/datastore/store1").json()
+    assert answer["data"]["name"] == "store1" and answer["data"]["path"].endswith("store1")
+    assert answer["digest"] == file_digest(pbs_sim, "datastore.cfg")

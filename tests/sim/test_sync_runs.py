@@ -224,3 +224,24 @@ def test_upid_must_be_percent_encoded_in_path(pbs_sim):
     encoded = quote(upid, safe="")
     assert "%3A" in encoded and "%5C" in encoded
     assert data(pbs_sim.api("GET", f"/nodes/pbs1/tasks/{encoded}/status"))["upid"] == upid
+
+
+def test_task_list(pbs_sim):
+    make_job(pbs_sim, "job1")
+    make_job(pbs_sim, "job2", store="store2")
+    first = data(pbs_sim.api("POST", "/admin/sync/job1/run"))
+    wait_task(pbs_sim, first)
+    second = data(pbs_sim.api("POST", "/admin/sync/job2/run"))
+    wait_task(pbs_sim, second)
+    answer = pbs_sim.api("GET", "/nodes/localhost/tasks").json()
+    assert [t["upid"] for t in answer["data"]] == [second, first]  # newest first
+    assert answer["total"] == 2
+    item = answer["data"][1]
+    assert item["node"] == "localhost" and item["worker_type"] == "syncjob"
+    assert item["worker_id"] == "cloud:offsite:store1::job1" and item["user"] == "root@pam!admin"
+    assert item["status"] == "OK" and item["endtime"] >= item["starttime"]
+    by_store = data(pbs_sim.api("GET", "/nodes/localhost/tasks", params={"store": "store2"}))
+    assert [t["upid"] for t in by_store] == [second]
+    paged = pbs_sim.api("GET", "/nodes/localhost/tasks", params={"limit": 1}).json()
+    assert [t["upid"] for t in paged["data"]] == [second] and paged["total"] == 2
+    assert data(pbs_sim.api("GET", "/nodes/localhost/tasks", params={"errors": 1})) == []
