@@ -27,6 +27,8 @@ _EXPORTS = {
     "AclEntryProvider": "pbs_provider.resources.acl_entry",
     "Namespace": "pbs_provider.resources.namespace",
     "NamespaceProvider": "pbs_provider.resources.namespace",
+    "Replication": "pbs_provider.resources.replication",
+    "ReplicationArgs": "pbs_provider.resources.replication",
     "ServerConfigError": "pbs_provider.servers",
 }
 

@@ -1,0 +1,413 @@
+"""`Replication`: one declaration of a push or pull replication, expanded into the PBS resources
+it needs on both servers — a Pulumi `ComponentResource` that composes `User`, `ApiToken`,
+`AclEntry`, `Namespace`, `Remote` and `SyncJob`; it adds no provider of its own.
+
+For `direction: push` (the API reference §6.8), on the **target**: a dedicated remote user (or an
+existing one), an API token, ACL entries on the target datastore/namespace for **both** user and
+token (a token's privileges are intersected with its user's) — `DatastoreBackup`, or
+`DatastorePowerUser` with `removeVanished`, or `DatastoreAdmin` (Datastore.Modify) when the job
+must create namespaces below the anchor (`createNamespaces`) — and the target namespace; on the
+**source**: a remote pointing at the target with the token as credentials and the push job.
+`direction: pull` is the mirror image: user, token and `DatastoreReader` on the source; the
+namespace, remote and pull job on the target.
+
+`plan_replication()` is the pure expansion (inputs of every child, no Pulumi); the stack config
+validates it with each child's schema before anything is registered, and the component
+registers it. PBS's advice "one dedicated remote and remote user per push job" holds by
+construction for the remote; a second push replication with the same remote user on the same
+server is refused.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from pbs_provider.pbs_types.ids import ROOT_USERID
+from pbs_provider.schemas.api_token import token_id
+from pbs_provider.schemas.messages import describe_error
+from pbs_provider.schemas.sync_job import SyncJobSchema
+from pbs_provider.schemas.types import (
+    DatastoreName,
+    Fingerprint,
+    Host,
+    JobId,
+    Namespace,
+    Port,
+    RemoteName,
+    TokenName,
+    Trigger,
+    Userid,
+)
+
+from .acl_entry import AclEntry
+from .api_token import ApiToken
+from .namespace import Namespace as NamespaceResource
+from .remote import Remote
+from .sync_job import SyncJob
+from .user import User
+
+COMPONENT_TYPE = "pbs:index:Replication"
+DEFAULT_TOKEN_NAME = "sync"
+PUSH_ROLE, PUSH_PRUNE_ROLE, PUSH_NAMESPACES_ROLE = "DatastoreBackup", "DatastorePowerUser", "DatastoreAdmin"
+PULL_ROLE = "DatastoreReader"
+
+WIRED_JOB_INPUTS = frozenset(
+    {"server", "jobId", "store", "ns", "remote", "remoteStore", "remoteNs", "syncDirection", "adopt"}
+)
+"""SyncJob inputs the replication sets itself; every other SyncJob input is a replication option."""
+JOB_OPTIONS = tuple(s.input_name for s in SyncJobSchema.input_specs() if s.input_name not in WIRED_JOB_INPUTS)
+
+
+class InvalidReplication(ValueError):
+    """A replication declaration cannot be expanded; `.problems` has one `path: message` each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid replication:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class ReplicationSide(BaseModel):
+    """One end of a replication: a datastore (and namespace anchor) on a server of the stack."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    server: str = Field(min_length=1, description="Server name (a key of the stack config's `servers`).")
+    store: DatastoreName = Field(description="Datastore on that server.")
+    ns: Namespace | None = Field(default=None, description='Namespace anchor; unset or `""` = the root.')
+
+    @property
+    def acl_path(self) -> str:
+        return f"/datastore/{self.store}" + (f"/{self.ns}" if self.ns else "")
+
+
+class ReplicationArgs(BaseModel):
+    """The declaration (stack config `replications.<name>`, camelCase keys; snake_case in Python).
+
+    Any other key is a `SyncJob` input passed to the job (`schedule`, `removeVanished`,
+    `rateOut`, `groupFilter`, `maxDepth`, `transferLast`, `comment`, …; see `JOB_OPTIONS`).
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True)
+
+    direction: Literal["push", "pull"] = Field(
+        description="`push` (job on the source) or `pull` (job on the target)."
+    )
+    source: ReplicationSide = Field(description="Where the backups are: `{server, store, ns?}`.")
+    target: ReplicationSide = Field(description="Where they are copied to: `{server, store, ns?}`.")
+    user: Userid | None = Field(
+        default=None,
+        description="Remote user on the other server (push: target, pull: source); default `<name>@pbs`. "
+        "Use one dedicated user per push replication.",
+    )
+    create_user: bool = Field(
+        default=True, description="`false`: the user exists already (not managed here)."
+    )
+    token_name: TokenName = Field(default=DEFAULT_TOKEN_NAME, description="Name of the user's API token.")
+    regenerate: Trigger | None = Field(default=None, description="Change it to rotate the token secret.")
+    job_id: JobId | None = Field(default=None, description="Sync job id; default: the replication's name.")
+    remote_name: RemoteName | None = Field(
+        default=None, description="Remote name; default: the replication's name."
+    )
+    remote_host: Host | None = Field(
+        default=None,
+        description="Host the job's server reaches the other server at; default: from its `url`.",
+    )
+    remote_port: Port | None = Field(
+        default=None, description="Port of the other server; default: from its `url`."
+    )
+    remote_fingerprint: Fingerprint | None = Field(
+        default=None,
+        description="Certificate fingerprint to pin; default: read from the other server when its "
+        "certificate is self-signed, none when it is CA-signed.",
+    )
+    create_namespaces: bool = Field(
+        default=False,
+        description="Push only: the job may create (and with `removeVanished` remove) namespaces below "
+        "the target anchor, which needs Datastore.Modify there (`DatastoreAdmin` instead of "
+        "`DatastoreBackup`/`DatastorePowerUser`).",
+    )
+    adopt: bool = Field(default=False, description="Adopt objects that already exist (every child resource).")
+
+    @model_validator(mode="after")
+    def _options_are_job_inputs(self) -> ReplicationArgs:
+        unknown = sorted(set(self.job_options()) - set(JOB_OPTIONS))
+        if unknown:
+            raise ValueError(
+                f"{', '.join(f'`{k}`' for k in unknown)}: not an option of a replication (its own keys: "
+                f"{', '.join(sorted(to_camel(n) for n in type(self).model_fields))}; sync job options: "
+                f"{', '.join(JOB_OPTIONS)})"
+            )
+        return self
+
+    def job_options(self) -> dict[str, Any]:
+        """The SyncJob inputs given as extra keys (camelCase)."""
+        return {to_camel(k): v for k, v in (self.model_extra or {}).items() if v is not None}
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any] | ReplicationArgs, path: str = "replication") -> ReplicationArgs:
+        """Validated args; raises `InvalidReplication` naming each key path and rule."""
+        if isinstance(raw, ReplicationArgs):
+            return raw
+        known = {to_camel(n) for n in cls.model_fields} | set(JOB_OPTIONS)
+        problems = [
+            f"{path}.{key}: not an option of a replication{_did_you_mean(to_camel(key), known)} (own keys: "
+            f"{', '.join(sorted(to_camel(n) for n in cls.model_fields))}; or any sync job option: "
+            f"{', '.join(JOB_OPTIONS)})"
+            for key in raw
+            if to_camel(key) not in known
+        ]
+        try:
+            args = cls.model_validate({k: v for k, v in raw.items() if to_camel(k) in known})
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                where = ".".join(to_camel(p) if isinstance(p, str) else str(p) for p in detail["loc"])
+                prefix = f"{path}.{where}" if where else path
+                problems.append(f"{prefix}: {describe_error(detail, secret=False)}")
+            raise InvalidReplication(problems) from None
+        if problems:
+            raise InvalidReplication(problems)
+        return args
+
+
+def _did_you_mean(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+@dataclass(frozen=True)
+class ReplicationPlan:
+    """The child resources of one replication, as plain inputs (no Pulumi values)."""
+
+    name: str
+    direction: str
+    access_server: str
+    """Where the remote user, its token and their ACL entries live (push: target; pull: source)."""
+    job_server: str
+    """Where the remote and the job live (push: source; pull: target)."""
+    userid: str
+    user: dict[str, Any] | None
+    """User inputs, or None when the user exists already."""
+    token: dict[str, Any]
+    acls: list[dict[str, Any]]
+    """AclEntry inputs: the user's first, then the token's."""
+    namespace: dict[str, Any] | None
+    """The target namespace's inputs (None when the target is the root namespace)."""
+    remote: dict[str, Any]
+    """Remote inputs without `authId`/`password` (they come from the token)."""
+    job: dict[str, Any]
+    """SyncJob inputs; `remote` is the remote's name."""
+    options: tuple[str, ...] = field(default=())
+    """The job options the declaration set (for messages that point at them)."""
+
+    @property
+    def token_id(self) -> str:
+        return token_id(self.userid, self.token["tokenName"])
+
+    @property
+    def role(self) -> str:
+        return str(self.acls[0]["role"])
+
+
+def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
+    """Expand a declaration into the inputs of its child resources (see the module docstring)."""
+    push = args.direction == "push"
+    local, other = (args.source, args.target) if push else (args.target, args.source)
+    userid = args.user or f"{name}@pbs"
+    options = args.job_options()
+    if push:
+        role = (
+            PUSH_NAMESPACES_ROLE
+            if args.create_namespaces
+            else PUSH_PRUNE_ROLE
+            if options.get("removeVanished")
+            else PUSH_ROLE
+        )
+    else:
+        role = PULL_ROLE
+    adopt = {"adopt": True} if args.adopt else {}
+    about = f"replication {name} ({args.direction} {args.source.server} -> {args.target.server})"
+    user = {"server": other.server, "userid": userid, "comment": f"remote user of {about}", **adopt}
+    token = {
+        "server": other.server,
+        "userid": userid,
+        "tokenName": args.token_name,
+        "comment": f"used by remote {args.remote_name or name} on {local.server}",
+        **({"regenerate": args.regenerate} if args.regenerate is not None else {}),
+        **adopt,
+    }
+    acl_path = other.acl_path
+    acls = [
+        {"server": other.server, "path": acl_path, "authId": auth_id, "role": role, **adopt}
+        for auth_id in (userid, token_id(userid, args.token_name))
+    ]
+    namespace = (
+        {"server": args.target.server, "store": args.target.store, "ns": args.target.ns, **adopt}
+        if args.target.ns
+        else None
+    )
+    remote = {
+        "server": local.server,
+        "name": args.remote_name or name,
+        "host": args.remote_host,
+        "port": args.remote_port,
+        "fingerprint": args.remote_fingerprint,
+        "comment": f"{other.server}, for {about}",
+        **adopt,
+    }
+    job = {
+        "server": local.server,
+        "jobId": args.job_id or name,
+        "store": local.store,
+        "ns": local.ns,
+        "remote": remote["name"],
+        "remoteStore": other.store,
+        "remoteNs": other.ns,
+        **({"syncDirection": "push"} if push else {}),  # pull is PBS's default (and all old PBS know)
+        **options,
+        **adopt,
+    }
+    return ReplicationPlan(
+        name=name,
+        direction=args.direction,
+        access_server=other.server,
+        job_server=local.server,
+        userid=userid,
+        user=user if args.create_user else None,
+        token=token,
+        acls=acls,
+        namespace=namespace,
+        remote={k: v for k, v in remote.items() if v is not None},
+        job={k: v for k, v in job.items() if v is not None},
+        options=tuple(options),
+    )
+
+
+def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> list[str]:
+    """Rules of the shorthand itself (each child's own rules are checked by its schema)."""
+    problems = []
+    if plan.userid == ROOT_USERID:
+        problems.append(f"{path}.user: `{ROOT_USERID}` cannot be a remote user: use a dedicated user")
+    if args.direction == "pull" and args.create_namespaces:
+        problems.append(
+            f"{path}.createNamespaces: only for push (a pull job creates namespaces on its own server as "
+            "its owner)"
+        )
+    if args.source.server == args.target.server:
+        problems.append(
+            f"{path}.target.server: source and target are both `{args.source.server}`: a replication "
+            "connects two servers (use a `syncJobs` entry without `remote` for a local sync)"
+        )
+    if plan.remote.get("host") is None:
+        problems.append(
+            f"{path}.remoteHost: is required (the other server's host as the job's server reaches it)"
+        )
+    return problems
+
+
+class Replication(pulumi.ComponentResource):
+    """A push or pull replication between two servers of the stack (see the module docstring).
+
+    `Replication(name, {"direction": "push", "source": {...}, "target": {...}, "remoteHost": ...,
+    "schedule": "hourly"})`. Pass `user=`/`namespace=` to use a `User`/`Namespace` managed
+    elsewhere in the program instead of creating one. Outputs: `job_id`, `remote_name`, `token_id`;
+    the children are attributes (`user`, `token`, `acls`, `namespace`, `remote`, `job`).
+    """
+
+    _push_users: ClassVar[dict[tuple[str, str], str]] = {}
+    """(server, userid) of every push replication's remote user in this program: one job each."""
+
+    job_id: pulumi.Output[str]
+    remote_name: pulumi.Output[str]
+    token_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: ReplicationArgs | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        user: User | None = None,
+        namespace: NamespaceResource | None = None,
+    ) -> None:
+        parsed = ReplicationArgs.parse(args, f"replication {name}")
+        plan = plan_replication(name, parsed)
+        problems = plan_problems(plan, parsed, f"replication {name}")
+        if problems:
+            raise InvalidReplication(problems)
+        self._claim_push_user(plan)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        if user is not None:
+            self.user: User | None = user
+            userid: pulumi.Input[str] = user.userid  # type: ignore[attr-defined]
+        elif plan.user is not None:
+            self.user = User(f"{name}-user", child, **plan.user)
+            userid = self.user.userid  # type: ignore[attr-defined]
+        else:
+            self.user, userid = None, plan.userid
+        self.token = ApiToken(f"{name}-token", child, **{**plan.token, "userid": userid})
+        token_id_out: pulumi.Output[str] = self.token.tokenId  # type: ignore[attr-defined]
+        self.acls = [
+            AclEntry(f"{name}-acl-{who}", child, **{**entry, "authId": auth_id})
+            for who, entry, auth_id in zip(("user", "token"), plan.acls, (userid, token_id_out), strict=True)
+        ]
+        if namespace is not None or plan.namespace is None:
+            self.namespace: NamespaceResource | None = namespace
+        else:
+            self.namespace = NamespaceResource(f"{name}-namespace", child, **plan.namespace)
+        self.remote = Remote(
+            f"{name}-remote",
+            child,
+            **plan.remote,
+            authId=token_id_out,
+            password=self.token.secret,  # type: ignore[attr-defined]
+        )
+        ready = [*self.acls, *([self.namespace] if self.namespace is not None else [])]
+        self.job = SyncJob(
+            f"{name}-job",
+            pulumi.ResourceOptions(parent=self, depends_on=ready),
+            **{**plan.job, "remote": self.remote.name},  # type: ignore[attr-defined]
+        )
+        self.job_id = self.job.jobId  # type: ignore[attr-defined]
+        self.remote_name = self.remote.name  # type: ignore[attr-defined]
+        self.token_id = token_id_out
+        self.register_outputs(
+            {"jobId": self.job_id, "remoteName": self.remote_name, "tokenId": self.token_id}
+        )
+
+    @classmethod
+    def _claim_push_user(cls, plan: ReplicationPlan) -> None:
+        if plan.direction != "push":
+            return
+        key = (plan.access_server, plan.userid)
+        holder = cls._push_users.setdefault(key, plan.name)
+        if holder != plan.name:
+            raise InvalidReplication(
+                [
+                    f"replication {plan.name}.user: `{plan.userid}` on server `{plan.access_server}` is "
+                    f"already the remote user of push replication `{holder}`: PBS advises one dedicated "
+                    "remote user per push job (a push job treats every group its remote user owns as its "
+                    "own, so `removeVanished` of one job would prune the other's backups)"
+                ]
+            )
+
+
+__all__ = [
+    "COMPONENT_TYPE",
+    "JOB_OPTIONS",
+    "InvalidReplication",
+    "Replication",
+    "ReplicationArgs",
+    "ReplicationPlan",
+    "ReplicationSide",
+    "plan_problems",
+    "plan_replication",
+]
