@@ -1,0 +1,205 @@
+"""Renders a bench result (the JSON written under `bench/results/`) as Markdown tables.
+
+The same text is printed by `python -m bench` and, for a full run, written to
+`bench/results/latest.md` (the file the README's performance section quotes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .stats import fmt_median, fmt_seconds
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _kinds(by_kind: dict[str, int]) -> str:
+    return ", ".join(f"{k} x{v}" if v > 1 else k for k, v in by_kind.items()) or "-"
+
+
+def _verb_cell(v: dict[str, Any]) -> str:
+    return f"{fmt_median(v['wall'])}; {fmt_seconds(v['per_resource_s'])}/res; {v['calls']} calls"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def render(result: dict[str, Any]) -> str:
+    env = result["environment"]
+    m = env["machine"]
+    lines = [
+        f"# Bench results ({result['profile']} profile)",
+        "",
+        f"Commit `{(env['git']['commit'] or '?')[:12]}`"
+        + (
+            f" (+{env['git']['dirty_tracked_files']} modified files)"
+            if env["git"]["dirty_tracked_files"]
+            else ""
+        )
+        + f", {env['timestamp']}; {m['usable_cores']} cores ({m['cpu']}), Python {env['python']['version']}, "
+        + ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v)
+        + f". Whole bench: {result['duration_s']:.0f} s.",
+        "",
+    ]
+    sections = result["sections"]
+
+    if "calls" in sections:
+        calls = sections["calls"]
+        lines += ["## 1. HTTP calls per operation (simulator request log)", ""]
+        rows = [
+            [
+                r["resource"],
+                r["operation"],
+                r["rpcs"],
+                str(r["calls"]),
+                str(r["writes"]),
+                _kinds(r["by_kind"]),
+                r["target"],
+                "yes" if r["met"] else "**NO**",
+            ]
+            for r in calls["rows"]
+        ]
+        lines += _table(
+            ["resource", "operation", "RPCs", "calls", "writes", "requests", "target", "met"], rows
+        )
+        lines += [""]
+        if calls["missed"]:
+            lines += ["Above target: " + "; ".join(calls["missed"]) + ".", ""]
+
+    if "ab" in sections:
+        ab = sections["ab"]
+        lines += [
+            f"## 2. Provider path (tier 1, {ab['workers']} workers) vs raw `requests` (same calls minimum)",
+            "",
+            "Create then delete N sync jobs; A and B alternate on the same simulator. Medians of wall time.",
+            "",
+        ]
+        rows = []
+        for e in ab["sizes"]:
+            rows.append(
+                [
+                    str(e["n"]),
+                    str(e["repeats"]),
+                    fmt_median(e["provider"]["total"]),
+                    fmt_median(e["raw"]["total"]),
+                    _ratio(e["ratio"]["total"]),
+                    _ratio(e["ratio"]["create"]),
+                    _ratio(e["ratio"]["delete"]),
+                    f"{fmt_seconds(e['per_job']['provider'])} / {fmt_seconds(e['per_job']['raw'])}",
+                    "{:.1f} / {:.1f}".format(
+                        e["calls_per_job"]["provider"]["per_job"], e["calls_per_job"]["raw"]["per_job"]
+                    ),
+                ]
+            )
+        lines += _table(
+            [
+                "N",
+                "pairs",
+                "provider (A)",
+                "raw (B)",
+                "A/B total",
+                "A/B create",
+                "A/B delete",
+                "per job A / B",
+                "calls per job A / B",
+            ],
+            rows,
+        )
+        lines += [""]
+
+    if sections.get("preview"):
+        p = sections["preview"]
+        lines += [f"## 3. Preview cost: Check + Diff for {p['jobs']} unchanged jobs through the plugin", ""]
+        rows = []
+        for key, label in (("workers_1", "1"), ("workers_4", "4")):
+            if key in p:
+                w = p[key]
+                rows.append(
+                    [
+                        label,
+                        fmt_median(w["total"]),
+                        fmt_seconds(w["per_resource_s"]),
+                        _kinds(w["calls_by_kind"]),
+                    ]
+                )
+        lines += _table(["driver threads", "total (median)", "per resource", "HTTP calls"], rows)
+        lines += [""]
+
+    if "program" in sections:
+        prog = sections["program"]
+        verbs = ("preview", "up", "no-op up", "destroy")
+        lines += [
+            "## 4. Whole program through the mini engine (1 remote + N jobs; steps run one at a time)",
+            "",
+        ]
+        rows = []
+        for e in prog["sizes"]:
+            rows.append([str(e["n"]), str(e["repeats"])] + [_verb_cell(e[v]) for v in verbs])
+        lines += _table(["N", "runs", *verbs], rows)
+        lines += [""]
+        growth = prog["growth"]
+        rows = []
+        for v in verbs:
+            g = growth[v]
+            exp = "-" if g["exponent"] is None else f"{g['exponent']:.2f}"
+            marg = "-" if g["exponent_marginal"] is None else f"{g['exponent_marginal']:.2f}"
+            per = ", ".join(
+                f"N={n}: {fmt_seconds(t)}" for n, t in g["marginal_per_resource_s"].items() if t is not None
+            )
+            rows.append([v, exp, marg, per or "-"])
+        lines += _table(
+            ["verb", "growth exponent (wall)", "exponent of t(N) - t(1)", "marginal time per resource"], rows
+        )
+        lines += [""]
+        size = prog.get("config_size") or {}
+        if size:
+            lines += [
+                "Stack config size (`PULUMI_CONFIG`, one environment string, Linux limit 128 KiB): "
+                + "; ".join(
+                    f"{style} jobs {s['bytes_per_job']:.0f} B/job → at most {s['max_jobs']} jobs per stack"
+                    for style, s in size.items()
+                )
+                + ".",
+                "",
+            ]
+
+    if "logins" in sections:
+        lg = sections["logins"]
+        lines += [f"## 5. Logins with password auth ({lg['n']} jobs, target {lg['target']})", ""]
+        rows = [
+            [label, str(lg[key]["processes"]), str(lg[key]["logins"]), str(lg[key]["calls"])]
+            for key, label in (
+                ("program_up", "program `up`"),
+                ("program_destroy", "program `destroy`"),
+                ("tier1_parallel", "tier 1, 4 threads, create + delete"),
+            )
+        ]
+        lines += _table(["run", "plugin processes", "logins", "HTTP calls"], rows)
+        lines += ["", f"Target met: {'yes' if lg['met'] else '**NO**'}.", ""]
+
+    if "ceiling" in sections:
+        lines += ["## 6. The simulator's ceiling (raw keep-alive sessions, 4 threads)", ""]
+        rows = []
+        for c in sections["ceiling"]:
+            rows.append(
+                [
+                    str(c["jobs_in_sync_cfg"]),
+                    f"{c['get_version']['per_s']:.0f}/s",
+                    f"{c['get_sync_job']['per_s']:.0f}/s",
+                    f"{c['config_write']['per_s']:.0f}/s",
+                ]
+            )
+        lines += _table(
+            ["jobs in sync.cfg", "GET /version", "GET /config/sync/{id}", "PUT /config/sync/{id}"], rows
+        )
+        lines += [""]
+
+    wide = result.get("wide_spreads") or []
+    if wide:
+        lines += ["Wide spreads (max - min > 25% of the median): " + "; ".join(wide) + ".", ""]
+    return "\n".join(lines)
