@@ -51,8 +51,8 @@ class PbsBackend:
         self.remotes = RemoteStore(data_dir, self.perms)
         self.tasks = TaskManager(data_dir, identity.node, now)
         self.jobs = JobStates(data_dir, self.tasks, now, job_lock_timeout)
-        self.sync = SyncJobStore(data_dir, self.perms, self.jobs, self.tasks, now)
         self.datastores = DatastoreStore(data_dir, self.perms, self.acl_file)
+        self.sync = SyncJobStore(data_dir, self.perms, self.jobs, self.tasks, now, self.datastores.require)
 
     def config_files(self) -> dict[str, ConfigFile]:
         """The digest-checked config files by file name (for the digest-race switch)."""

@@ -123,8 +123,10 @@ class SyncJobStore:
         jobs: JobStates,
         tasks: TaskManager,
         now: Callable[[], int],
+        require_datastore: Callable[[str], object],
     ) -> None:
         self.file = SectionConfigFile(data_dir / "sync.cfg", SYNC_TYPES)
+        self._require_datastore = require_datastore
         self._perms = perms
         self._jobs = jobs
         self._tasks = tasks
@@ -384,6 +386,10 @@ class SyncJobStore:
             worker.log(
                 f"sync datastore '{job['store']}' {preposition} '{remote_prefix}{job['remote-store']}'"
             )
+            # like Pull/PushParameters: the local datastore(s) must exist (else the task fails)
+            self._require_datastore(job["store"])
+            if job.get("remote") is None:
+                self._require_datastore(job["remote-store"])
             stats = self.runner(worker, job)
             if stats.bytes:
                 worker.log(f"Summary: sync job {sync_dir}ed {stats.bytes} B in {stats.chunk_count} chunks")

@@ -227,6 +227,9 @@ def test_upid_must_be_percent_encoded_in_path(pbs_sim):
 
 
 def test_task_list(pbs_sim):
+    wait_task(
+        pbs_sim, data(pbs_sim.api("POST", "/config/datastore", json={"name": "store2", "path": "/b/s2"}))
+    )
     make_job(pbs_sim, "job1")
     make_job(pbs_sim, "job2", store="store2")
     first = data(pbs_sim.api("POST", "/admin/sync/job1/run"))
@@ -234,8 +237,8 @@ def test_task_list(pbs_sim):
     second = data(pbs_sim.api("POST", "/admin/sync/job2/run"))
     wait_task(pbs_sim, second)
     answer = pbs_sim.api("GET", "/nodes/localhost/tasks").json()
-    assert [t["upid"] for t in answer["data"]] == [second, first]  # newest first
-    assert answer["total"] == 2
+    assert [t["upid"] for t in answer["data"]][:2] == [second, first]  # newest first
+    assert answer["total"] == 3  # and the create-datastore task
     item = answer["data"][1]
     assert item["node"] == "localhost" and item["worker_type"] == "syncjob"
     assert item["worker_id"] == "cloud:offsite:store1::job1" and item["user"] == "root@pam!admin"
@@ -243,5 +246,15 @@ def test_task_list(pbs_sim):
     by_store = data(pbs_sim.api("GET", "/nodes/localhost/tasks", params={"store": "store2"}))
     assert [t["upid"] for t in by_store] == [second]
     paged = pbs_sim.api("GET", "/nodes/localhost/tasks", params={"limit": 1}).json()
-    assert [t["upid"] for t in paged["data"]] == [second] and paged["total"] == 2
+    assert [t["upid"] for t in paged["data"]] == [second] and paged["total"] == 2  # PBS: shown + 1
     assert data(pbs_sim.api("GET", "/nodes/localhost/tasks", params={"errors": 1})) == []
+
+
+def test_run_fails_in_the_task_when_the_datastore_is_missing(pbs_sim):
+    make_job(pbs_sim, "job1", store="nostore")
+    upid = data(pbs_sim.api("POST", "/admin/sync/job1/run"))
+    assert wait_task(pbs_sim, upid)["exitstatus"] == "no such datastore 'nostore'"
+    lines = [e["t"] for e in pbs_sim.api("GET", f"{task_path(upid)}/log").json()["data"]]
+    assert lines[-1].endswith("TASK ERROR: no such datastore 'nostore'")
+    [status] = data(pbs_sim.api("GET", "/admin/sync"))
+    assert status["last-run-state"] == "no such datastore 'nostore'"
