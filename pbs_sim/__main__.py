@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--job-lock-timeout", type=float, default=10.0, help="seconds a run waits for a busy job"
     )
+    parser.add_argument(
+        "--unauth-delay", type=float, default=0.0, help="seconds to hold back 401 answers (PBS: 3)"
+    )
     parser.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
     return parser.parse_args(argv)
 
@@ -77,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens=args.token,
         key_bits=args.key_bits,
         job_lock_timeout=args.job_lock_timeout,
+        unauth_delay=args.unauth_delay,
     )
     simulator = Simulator(config)
     stop = threading.Event()

@@ -202,6 +202,7 @@ def start_simulator(
     job_lock_timeout: float = 10.0,
     host: str = "127.0.0.1",
     port: int = 0,
+    unauth_delay: float = 0.0,
 ) -> Iterator[SimHandle]:
     """Run a simulator on ``host:port`` (0 = free port) with its state in ``data_dir``."""
     with contextlib.ExitStack() as stack:
@@ -219,6 +220,7 @@ def start_simulator(
             tokens=((ADMIN_TOKEN_ID, secret), *tokens),
             key_bits=key_bits,
             job_lock_timeout=job_lock_timeout,
+            unauth_delay=unauth_delay,
         )
         simulator = Simulator(config)
         simulator.start()

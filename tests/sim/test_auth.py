@@ -209,3 +209,14 @@ def test_http_only_ticket_is_a_cookie(pbs_sim):
     assert cookie.endswith("; Secure; SameSite=Lax; HttpOnly; Path=/;")
     ticket = cookie.split("=", 1)[1].split(";", 1)[0]
     assert ticket_call(pbs_sim, ticket, "GET", "/version", cookie="__Host-PBSAuthCookie").status_code == 200
+
+
+def test_optional_unauthenticated_delay(tmp_path):
+    import time
+
+    from pbs_sim.testing import start_simulator
+
+    with start_simulator(tmp_path / "slow", unauth_delay=0.3) as sim, sim.new_session(auth=None) as session:
+        started = time.monotonic()
+        error(session.get(f"{sim.url}/api2/json/version"), 401, "authentication failed")
+        assert time.monotonic() - started >= 0.3
