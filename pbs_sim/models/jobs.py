@@ -71,13 +71,17 @@ class JobStates:
     def hold(self, jobtype: str, job_id: str) -> bool:
         """Hold a job's lock as if another process ran it; False if it is already held."""
         key = f"{jobtype}-{job_id}"
-        if key in self._held:
-            return False
-        self._held[key] = self.acquire(jobtype, job_id, timeout=self.lock_timeout)
+        with self._locks_guard:
+            if key in self._held:
+                return False
+        lock = self.acquire(jobtype, job_id, timeout=self.lock_timeout)
+        with self._locks_guard:
+            self._held[key] = lock
         return True
 
     def release_hold(self, jobtype: str, job_id: str) -> bool:
-        held = self._held.pop(f"{jobtype}-{job_id}", None)
+        with self._locks_guard:
+            held = self._held.pop(f"{jobtype}-{job_id}", None)
         if held is None:
             return False
         held.release()
