@@ -336,6 +336,9 @@ def error_from_response(status: int, body: str, context: RequestContext) -> PbsE
         return ConnectionFailed(text, reason="redirect", hint=hint_redirect(), **common)
     if "detected modified configuration" in lower:
         return DigestConflict(text, **common)
+    if lower.startswith(_KEY_ACCESS_TEXT):
+        # an encryption key the job names, not the object the request is about
+        return ParameterError(text, fields={}, hint=hint_key_access(), **common)
     if lower.startswith("no such ") or re.search(r"does not exist\.?$", lower):
         return NotFound(text, **common)
     fields = parse_parameter_fields(text)
@@ -348,6 +351,16 @@ def error_from_response(status: int, body: str, context: RequestContext) -> PbsE
     if "owner check failed" in lower:
         return PbsError(text, hint=hint_owner_check(), **common)
     return PbsError(text, **common)
+
+
+_KEY_ACCESS_TEXT = "no such key or cannot access key"
+
+
+def hint_key_access() -> str:
+    return (
+        "the encryption key named in `activeEncryptionKey`/`associatedKey` does not exist on this server, "
+        "or the job's owner cannot access it: check the key id on the PBS (Configuration → Encryption Keys)"
+    )
 
 
 def _parameter_hint(fields: dict[str, str]) -> str | None:

@@ -36,6 +36,7 @@ CONTEXT = RequestContext(
     [
         (400, "no such remote 'x'", NotFound),
         (400, "no such sync 'job1'", NotFound),
+        (400, "no such key or cannot access key 'k1'", ParameterError),  # a referenced key, not the object
         (404, "remote 'x' does not exist.", NotFound),
         (400, "user 'a@pbs' does not exist.", NotFound),
         (400, "token 't' of user 'a@pbs' does not exist.", NotFound),
