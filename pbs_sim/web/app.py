@@ -150,7 +150,7 @@ class App:
             reply = route.handler(Context(self.backend, auth_id, request, self.control), params)
         except ApiError as exc:
             response = self._format_error(fmt, exc, auth_id)
-            if exc.status == 401:
+            if response.status == 401:
                 response.headers.append(("Set-Cookie", CLEAR_COOKIE))
             return response
         if isinstance(reply, RawReply):
@@ -227,5 +227,4 @@ class App:
             }
         else:
             payload = {"message": error.message, "errors": {}, "success": False, "status": error.status}
-        status = 401 if error.status == 401 else 200
-        return self._json_response(status, payload, auth_id)
+        return self._json_response(200, payload, auth_id)  # extjs: errors are always HTTP 200

@@ -220,3 +220,17 @@ def test_optional_unauthenticated_delay(tmp_path):
         started = time.monotonic()
         error(session.get(f"{sim.url}/api2/json/version"), 401, "authentication failed")
         assert time.monotonic() - started >= 0.3
+
+
+def test_extjs_login_failure_is_http_200(pbs_sim):
+    with pbs_sim.new_session(auth=None) as session:
+        response = session.post(
+            f"{pbs_sim.url}/api2/extjs/access/ticket", data={"username": "root@pam", "password": "wrong"}
+        )
+    assert response.status_code == 200
+    assert response.json() == {
+        "message": "permission check failed.",
+        "errors": {},
+        "success": False,
+        "status": 401,
+    }
