@@ -149,6 +149,8 @@ class App:
             params = self._parameters(route, request, uri_params)
             reply = route.handler(Context(self.backend, auth_id, request, self.control), params)
         except ApiError as exc:
+            if exc.status == 401 and self._unauth_delay is not None:
+                self._unauth_delay()  # PBS delays failed logins like failed authentication
             response = self._format_error(fmt, exc, auth_id)
             if response.status == 401:
                 response.headers.append(("Set-Cookie", CLEAR_COOKIE))
