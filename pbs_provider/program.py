@@ -3,6 +3,11 @@
 Remotes come before the sync jobs that use them (a job's `remote` input is the Remote's `name`
 output, so Pulumi creates the remote first and deletes the job first). `fingerprintFrom` is resolved
 here, at deploy time, from the named server's certificate (`GET /nodes/localhost/status`).
+
+The target side follows the same rule: users before their tokens and ACL entries, tokens before
+the remotes whose password is their secret (`passwordFromToken`), parent namespaces before their
+children; each `replications` entry becomes a `Replication` component (its remote pins the other
+server's certificate when that one is self-signed).
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ import pulumi
 
 from pbs_provider.client import PbsError, client_for
 from pbs_provider.pbs_types.calendar import parse_calendar_event
+from pbs_provider.resources.acl_entry import AclEntry
+from pbs_provider.resources.api_token import ApiToken
+from pbs_provider.resources.namespace import Namespace
 from pbs_provider.resources.remote import Remote
+from pbs_provider.resources.replication import Replication
 from pbs_provider.resources.sync_job import SyncJob
+from pbs_provider.resources.user import User
 from pbs_provider.servers import ServerConfigError, ServerDirectory
 from pbs_provider.stack_config import StackConfig
 
@@ -45,13 +55,17 @@ def next_run(schedule: str | None, now: float | None = None) -> str | None:
 def summary(config: StackConfig) -> dict[str, Any]:
     """What the stack manages per server: remotes, and jobs with direction, schedule and next run."""
     out: dict[str, dict[str, Any]] = {}
-    for decl in config.remotes.values():
-        out.setdefault(decl.server, {"remotes": [], "syncJobs": []})["remotes"].append(decl.name)
-    for decl in config.sync_jobs.values():
-        job = decl.inputs
-        out.setdefault(decl.server, {"remotes": [], "syncJobs": []})["syncJobs"].append(
+    remotes = [(decl.server, decl.name) for decl in config.remotes.values()]
+    jobs = [decl.inputs for decl in config.sync_jobs.values()]
+    for replication in config.replications.values():  # their remotes and jobs are remotes and jobs too
+        remotes.append((replication.plan.job_server, replication.plan.remote["name"]))
+        jobs.append(replication.plan.job)
+    for server, name in remotes:
+        out.setdefault(server, {"remotes": [], "syncJobs": []})["remotes"].append(name)
+    for job in jobs:
+        out.setdefault(job["server"], {"remotes": [], "syncJobs": []})["syncJobs"].append(
             {
-                "id": decl.job_id,
+                "id": job["jobId"],
                 "direction": job.get("syncDirection", "pull"),
                 "remote": job.get("remote"),
                 "store": job["store"],
@@ -65,15 +79,88 @@ def summary(config: StackConfig) -> dict[str, Any]:
 
 def deploy(config: StackConfig) -> None:
     """Register every resource the config declares and export the summary."""
+    target = deploy_target_side(config)
     remotes: dict[str, Remote] = {}
     for key, decl in config.remotes.items():
         inputs = dict(decl.inputs)
         if decl.fingerprint_from:
             inputs["fingerprint"] = server_fingerprint(config.servers, decl.fingerprint_from)
-        remotes[key] = Remote(key, password=decl.password, **inputs)
+        password: Any = decl.password
+        if decl.token_key is not None:
+            token = target.tokens[decl.token_key]
+            inputs["authId"], password = token.tokenId, token.secret  # type: ignore[attr-defined]
+        remotes[key] = Remote(key, password=password, **inputs)
     for key, decl in config.sync_jobs.items():
         inputs = dict(decl.inputs)
         if decl.remote_key is not None:
             inputs["remote"] = remotes[decl.remote_key].name
         SyncJob(key, **inputs)
+    deploy_replications(config, target)
     pulumi.export("servers", summary(config))
+    if config.replications:
+        pulumi.export("replications", replication_summary(config))
+
+
+def replication_summary(config: StackConfig) -> dict[str, Any]:
+    """Per replication: where its job runs and which remote user and token it uses where."""
+    return {
+        key: {
+            "direction": r.plan.direction,
+            "jobServer": r.plan.job_server,
+            "jobId": r.plan.job["jobId"],
+            "remote": r.plan.remote["name"],
+            "remoteUserServer": r.plan.access_server,
+            "tokenId": r.plan.token_id,
+            "role": r.plan.role,
+        }
+        for key, r in config.replications.items()
+    }
+
+
+class TargetSide:
+    """The target-side resources of a deployment, by their config keys."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.tokens: dict[str, ApiToken] = {}
+        self.namespaces: dict[str, Namespace] = {}
+
+
+def deploy_target_side(config: StackConfig) -> TargetSide:
+    """Users, tokens, ACL entries and namespaces, each after what it names."""
+    side = TargetSide()
+    for key, user in config.users.items():
+        side.users[key] = User(key, password=user.password, **user.inputs)
+    for key, token in config.tokens.items():
+        inputs = dict(token.inputs)
+        if token.user_key is not None:
+            inputs["userid"] = side.users[token.user_key].userid  # type: ignore[attr-defined]
+        side.tokens[key] = ApiToken(key, **inputs)
+    for key, acl in config.acls.items():
+        inputs = dict(acl.inputs)
+        if acl.token_key is not None:
+            inputs["authId"] = side.tokens[acl.token_key].tokenId  # type: ignore[attr-defined]
+        elif acl.user_key is not None:
+            inputs["authId"] = side.users[acl.user_key].userid  # type: ignore[attr-defined]
+        AclEntry(key, **inputs)
+    for key, ns in sorted(
+        config.namespaces.items(), key=lambda item: str(item[1].inputs.get("ns")).count("/")
+    ):
+        parents = [side.namespaces[p] for p in ns.parent_keys]
+        side.namespaces[key] = Namespace(key, pulumi.ResourceOptions(depends_on=parents), **ns.inputs)
+    return side
+
+
+def deploy_replications(config: StackConfig, side: TargetSide) -> None:
+    """One `Replication` component per `replications` entry (its fingerprint read when needed)."""
+    for key, decl in config.replications.items():
+        args = decl.args
+        if decl.fingerprint_from:
+            fingerprint = server_fingerprint(config.servers, decl.fingerprint_from)
+            args = args.model_copy(update={"remote_fingerprint": fingerprint})
+        Replication(
+            key,
+            args,
+            user=side.users.get(decl.user_key) if decl.user_key else None,
+            namespace=side.namespaces.get(decl.namespace_key) if decl.namespace_key else None,
+        )

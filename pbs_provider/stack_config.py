@@ -6,7 +6,9 @@ line naming its key path and the rule (`syncJobs.push-cloud.remote: no remote 'c
 
 Each entry is validated by the schema model of its PBS object (`pbs_provider.schemas`), so the field
 rules live once: this module only adds what a stack needs on top — which config keys exist, where
-secrets come from, and references between entries (servers, remotes, fingerprints).
+secrets come from, and references between entries (servers, remotes, fingerprints, tokens, users,
+namespaces). A `replications` entry is expanded by `plan_replication` and each child it would
+register is validated by its own schema, with the problems reported under the entry's key path.
 """
 
 from __future__ import annotations
@@ -18,20 +20,41 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pbs_provider.client import DEFAULT_PORT
+from pbs_provider.pbs_types.errors import PbsValueError
+from pbs_provider.pbs_types.ids import parse_authid
+from pbs_provider.resources.replication import (
+    InvalidReplication,
+    ReplicationArgs,
+    ReplicationPlan,
+    plan_problems,
+    plan_replication,
+)
+from pbs_provider.schemas.acl_entry import AclEntrySchema
+from pbs_provider.schemas.api_token import ApiTokenSchema, token_id
 from pbs_provider.schemas.base import PbsObject
+from pbs_provider.schemas.namespace import NamespaceSchema
 from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
-from pbs_provider.servers import SECRETS_KEY, SERVERS_KEY, ServerDirectory
+from pbs_provider.schemas.user import UserSchema
+from pbs_provider.servers import SECRETS_KEY, SERVERS_KEY, ServerDirectory, ServerEntry
 
 NAMESPACE = "pbs-replication"
 REMOTES_KEY = "remotes"
 REMOTE_PASSWORDS_KEY = "remotePasswords"
 SYNC_JOBS_KEY = "syncJobs"
-# Keys of the public contract whose resources come with the target-side resources (not built yet).
-TARGET_SIDE_KEYS = ("users", "userPasswords", "tokens", "acls", "namespaces", "replications")
+USERS_KEY = "users"
+USER_PASSWORDS_KEY = "userPasswords"
+TOKENS_KEY = "tokens"
+ACLS_KEY = "acls"
+NAMESPACES_KEY = "namespaces"
+REPLICATIONS_KEY = "replications"
+# The keys of the target side (users, tokens, ACLs, namespaces) and of the replication shorthand.
+TARGET_SIDE_KEYS = (USERS_KEY, USER_PASSWORDS_KEY, TOKENS_KEY, ACLS_KEY, NAMESPACES_KEY, REPLICATIONS_KEY)
 KNOWN_KEYS = (SERVERS_KEY, SECRETS_KEY, REMOTES_KEY, REMOTE_PASSWORDS_KEY, SYNC_JOBS_KEY, *TARGET_SIDE_KEYS)
-SECRET_MAPS = (SECRETS_KEY, REMOTE_PASSWORDS_KEY, "userPasswords")
+SECRET_MAPS = (SECRETS_KEY, REMOTE_PASSWORDS_KEY, USER_PASSWORDS_KEY)
 REMOTE_PASSWORD_ENV_PREFIX = "PBS_REMOTE_PASSWORD_"
+USER_PASSWORD_ENV_PREFIX = "PBS_USER_PASSWORD_"
 
 
 class StackConfigError(ValueError):
@@ -50,6 +73,18 @@ def remote_password_env_var(remote_key: str) -> str:
     return REMOTE_PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", remote_key).upper()
 
 
+def user_password_env_var(user_key: str) -> str:
+    """The environment variable that may hold a user's password (`PBS_USER_PASSWORD_SYNC_PBS`)."""
+    return USER_PASSWORD_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", user_key).upper()
+
+
+def needs_fingerprint(entry: ServerEntry) -> bool:
+    """Whether other PBS servers must pin this server's certificate: true unless the stack reaches
+    it through the system's trusted CAs (no `fingerprint`, no `caFile`, TLS verified), i.e. unless
+    its certificate is CA-signed. PBS's default certificate is self-signed."""
+    return entry.fingerprint is not None or entry.ca_file is not None or not entry.verify_tls
+
+
 @dataclass(frozen=True)
 class RemoteDecl:
     """A `remotes` entry: the Remote resource's inputs and where its password comes from."""
@@ -61,6 +96,8 @@ class RemoteDecl:
     """The password (from `remotePasswords` or the environment)."""
     fingerprint_from: str | None = None
     """A server of this stack whose certificate fingerprint the remote pins (read at deploy time)."""
+    token_key: str | None = None
+    """`passwordFromToken`: the `tokens` entry whose secret is the password."""
 
     @property
     def server(self) -> str:
@@ -88,6 +125,76 @@ class SyncJobDecl:
         return self.inputs["jobId"]
 
 
+@dataclass(frozen=True)
+class UserDecl:
+    """A `users` entry: the User resource's inputs (without `password`) and its password."""
+
+    key: str
+    inputs: dict[str, Any]
+    password: str | None
+    """From `userPasswords` or the environment; None: a user without a login password."""
+
+    @property
+    def server(self) -> str:
+        return self.inputs["server"]
+
+    @property
+    def userid(self) -> str:
+        return self.inputs["userid"]
+
+
+@dataclass(frozen=True)
+class TokenDecl:
+    """A `tokens` entry: the ApiToken resource's inputs and the `users` entry that owns it."""
+
+    key: str
+    inputs: dict[str, Any]
+    user_key: str | None
+
+    @property
+    def server(self) -> str:
+        return self.inputs["server"]
+
+    @property
+    def token_id(self) -> str:
+        return token_id(self.inputs["userid"], self.inputs["tokenName"])
+
+
+@dataclass(frozen=True)
+class AclDecl:
+    """An `acls` item: the AclEntry resource's inputs and the user or token entry it names."""
+
+    key: str
+    """Resource name: `<server>:<path>:<authId>:<role>` (the entry's identity)."""
+    inputs: dict[str, Any]
+    token_key: str | None = None
+    user_key: str | None = None
+
+
+@dataclass(frozen=True)
+class NamespaceDecl:
+    """A `namespaces` item: the Namespace resource's inputs and the declared ancestors it needs."""
+
+    key: str
+    """Resource name: `<server>:<store>:<ns>`."""
+    inputs: dict[str, Any]
+    parent_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReplicationDecl:
+    """A `replications` entry: its args (endpoint defaults filled in), its expansion, and the
+    `users`/`namespaces` entries it reuses instead of creating its own."""
+
+    key: str
+    args: ReplicationArgs
+    plan: ReplicationPlan
+    user_key: str | None = None
+    namespace_key: str | None = None
+    fingerprint_from: str | None = None
+    """The other server, when its certificate must be pinned (read at deploy time)."""
+
+
 @dataclass
 class StackConfig:
     """The validated stack config."""
@@ -95,6 +202,11 @@ class StackConfig:
     servers: ServerDirectory
     remotes: dict[str, RemoteDecl] = field(default_factory=dict)
     sync_jobs: dict[str, SyncJobDecl] = field(default_factory=dict)
+    users: dict[str, UserDecl] = field(default_factory=dict)
+    tokens: dict[str, TokenDecl] = field(default_factory=dict)
+    acls: dict[str, AclDecl] = field(default_factory=dict)
+    namespaces: dict[str, NamespaceDecl] = field(default_factory=dict)
+    replications: dict[str, ReplicationDecl] = field(default_factory=dict)
 
 
 def _parse_json(value: Any, key: str, problems: list[str], expected: type) -> Any:
@@ -155,7 +267,9 @@ class _Loader:
             if problem is not None:
                 self.problems.append(f"{path}.server: {problem}")
 
-    def remotes(self, servers: ServerDirectory, passwords: dict[str, Any]) -> dict[str, RemoteDecl]:
+    def remotes(
+        self, servers: ServerDirectory, passwords: dict[str, Any], tokens: dict[str, TokenDecl]
+    ) -> dict[str, RemoteDecl]:
         decls: dict[str, RemoteDecl] = {}
         seen: dict[tuple[str, str], str] = {}
         for key, entry in self.map(REMOTES_KEY).items():
@@ -164,11 +278,7 @@ class _Loader:
             inputs.setdefault("name", key)
             fingerprint_from = inputs.pop("fingerprintFrom", None)
             token_ref = inputs.pop("passwordFromToken", None)
-            if token_ref is not None:
-                self.problems.append(
-                    f"{path}.passwordFromToken: needs an ApiToken managed in this stack (`tokens`), which "
-                    "this version cannot manage yet; put the password in `remotePasswords` instead"
-                )
+            token_key = self.password_token(path, key, inputs, token_ref, tokens, passwords)
             if "password" in inputs:
                 self.problems.append(
                     f"{path}.password: passwords do not belong in `remotes` (it would be stored in "
@@ -202,12 +312,49 @@ class _Loader:
                 )
             seen[ident] = key
             decls[key] = RemoteDecl(
-                key, inputs, password if isinstance(password, str) else None, fingerprint_from
+                key,
+                inputs,
+                password if isinstance(password, str) and token_ref is None else None,
+                fingerprint_from,
+                token_key,
             )
         for key in passwords:
             if key not in decls:
                 self.problems.append(f"{REMOTE_PASSWORDS_KEY}.{key}: no remote {key!r} in `{REMOTES_KEY}`")
         return decls
+
+    def password_token(
+        self,
+        path: str,
+        key: str,
+        inputs: dict[str, Any],
+        token_ref: Any,
+        tokens: dict[str, TokenDecl],
+        passwords: dict[str, Any],
+    ) -> str | None:
+        """`passwordFromToken`: the `tokens` entry it names; `authId` defaults to that token's id."""
+        if token_ref is None:
+            return None
+        token = tokens.get(token_ref) if isinstance(token_ref, str) else None
+        if token is None:
+            known = ", ".join(sorted(tokens)) or "none"
+            self.problems.append(
+                f"{path}.passwordFromToken: no token {token_ref!r} in `{TOKENS_KEY}` (declared: {known}); "
+                "declare the API token there so that its secret can be used"
+            )
+            return None
+        inputs.setdefault("authId", token.token_id)
+        if inputs["authId"] != token.token_id:
+            self.problems.append(
+                f"{path}.authId: is {inputs['authId']!r}, but the password is the secret of token "
+                f"{token.token_id!r}: remove `authId` (it defaults to the token's id) or make them match"
+            )
+        if key in passwords or remote_password_env_var(key) in self.environ:
+            self.problems.append(
+                f"{path}: set either `passwordFromToken` or a password (`{REMOTE_PASSWORDS_KEY}.{key}` / "
+                f"{remote_password_env_var(key)}), not both"
+            )
+        return token.key
 
     def sync_jobs(self, servers: ServerDirectory, remotes: dict[str, RemoteDecl]) -> dict[str, SyncJobDecl]:
         decls: dict[str, SyncJobDecl] = {}
@@ -242,6 +389,234 @@ class _Loader:
             decls[key] = SyncJobDecl(key, inputs, remote_key)
         return decls
 
+    # ---- the target side --------------------------------------------------------------------
+
+    def seq(self, key: str) -> list[tuple[int, dict[str, Any]]]:
+        """The items of a list key (`acls`, `namespaces`), each with its index for key paths."""
+        items = []
+        for index, entry in enumerate(_parse_json(self.get(key), key, self.problems, list)):
+            if isinstance(entry, dict):
+                items.append((index, entry))
+            else:
+                self.problems.append(f"{key}.{index}: must be a map of settings, got {type(entry).__name__}")
+        return items
+
+    def no_inline_secret(self, path: str, secret_map: str, key: str, inputs: dict[str, Any]) -> None:
+        if "password" in inputs:
+            inputs.pop("password")
+            self.problems.append(
+                f"{path}.password: passwords do not belong here (it would be stored in plaintext): use "
+                f"`pulumi config set --secret --path '{secret_map}.{key}' …`"
+            )
+
+    def users(self, servers: ServerDirectory, passwords: dict[str, Any]) -> dict[str, UserDecl]:
+        decls: dict[str, UserDecl] = {}
+        seen: dict[tuple[str, str], str] = {}
+        for key, entry in self.map(USERS_KEY).items():
+            path = f"{USERS_KEY}.{key}"
+            inputs = dict(entry)
+            inputs.setdefault("userid", key)
+            self.no_inline_secret(path, USER_PASSWORDS_KEY, key, inputs)
+            password = passwords.get(key) or self.environ.get(user_password_env_var(key))
+            self.problems += _entry_problems(UserSchema, path, {**inputs, "password": password}, set())
+            self.check_server(path, servers, inputs.get("server"))
+            ident = (str(inputs.get("server")), str(inputs.get("userid")))
+            if ident in seen:
+                self.problems.append(
+                    f"{path}: user {ident[1]!r} on server {ident[0]!r} is also declared as "
+                    f"`{USERS_KEY}.{seen[ident]}`"
+                )
+            seen[ident] = key
+            decls[key] = UserDecl(key, inputs, password if isinstance(password, str) else None)
+        for key in passwords:
+            if key not in decls:
+                self.problems.append(f"{USER_PASSWORDS_KEY}.{key}: no user {key!r} in `{USERS_KEY}`")
+        return decls
+
+    def tokens(self, servers: ServerDirectory, users: dict[str, UserDecl]) -> dict[str, TokenDecl]:
+        decls: dict[str, TokenDecl] = {}
+        seen: dict[tuple[str, str], str] = {}
+        for key, entry in self.map(TOKENS_KEY).items():
+            path = f"{TOKENS_KEY}.{key}"
+            inputs = dict(entry)
+            if "userid" not in inputs or "tokenName" not in inputs:
+                try:
+                    auth = parse_authid(key)
+                except PbsValueError:
+                    auth = None
+                if auth is None or auth.token is None:
+                    self.problems.append(
+                        f"{path}: name the entry by the token id (`user@realm!name`) or set `userid` and "
+                        "`tokenName`"
+                    )
+                    continue
+                inputs.setdefault("userid", auth.userid)
+                inputs.setdefault("tokenName", auth.token)
+            self.problems += _entry_problems(ApiTokenSchema, path, inputs, set())
+            self.check_server(path, servers, inputs.get("server"))
+            owner = [
+                u.key
+                for u in users.values()
+                if (u.server, u.userid) == (inputs.get("server"), inputs["userid"])
+            ]
+            decl = TokenDecl(key, inputs, owner[0] if owner else None)
+            ident = (str(decl.server), decl.token_id)
+            if ident in seen:
+                self.problems.append(
+                    f"{path}: token {ident[1]!r} on server {ident[0]!r} is also declared as "
+                    f"`{TOKENS_KEY}.{seen[ident]}`"
+                )
+            seen[ident] = key
+            decls[key] = decl
+        return decls
+
+    def acls(
+        self, servers: ServerDirectory, users: dict[str, UserDecl], tokens: dict[str, TokenDecl]
+    ) -> dict[str, AclDecl]:
+        decls: dict[str, AclDecl] = {}
+        for index, entry in self.seq(ACLS_KEY):
+            path = f"{ACLS_KEY}.{index}"
+            inputs = dict(entry)
+            self.problems += _entry_problems(AclEntrySchema, path, inputs, set())
+            self.check_server(path, servers, inputs.get("server"))
+            server, auth_id = inputs.get("server"), inputs.get("authId")
+            key = ":".join(str(inputs.get(k)) for k in ("server", "path", "authId", "role"))
+            if key in decls:
+                self.problems.append(
+                    f"{path}: the same entry is also declared earlier in `{ACLS_KEY}` ({key})"
+                )
+                continue
+            token = [t.key for t in tokens.values() if (t.server, t.token_id) == (server, auth_id)]
+            user = [u.key for u in users.values() if (u.server, u.userid) == (server, auth_id)]
+            decls[key] = AclDecl(key, inputs, token[0] if token else None, user[0] if user else None)
+        return decls
+
+    def namespaces(self, servers: ServerDirectory) -> dict[str, NamespaceDecl]:
+        found: dict[str, dict[str, Any]] = {}
+        for index, entry in self.seq(NAMESPACES_KEY):
+            path = f"{NAMESPACES_KEY}.{index}"
+            inputs = dict(entry)
+            self.problems += _entry_problems(NamespaceSchema, path, inputs, set())
+            self.check_server(path, servers, inputs.get("server"))
+            key = ":".join(str(inputs.get(k)) for k in ("server", "store", "ns"))
+            if key in found:
+                self.problems.append(
+                    f"{path}: namespace {key} is also declared earlier in `{NAMESPACES_KEY}`"
+                )
+                continue
+            found[key] = inputs
+        decls = {}
+        for key, inputs in found.items():
+            ns = str(inputs.get("ns"))
+            parents = [
+                other
+                for other, o in found.items()
+                if (o.get("server"), o.get("store")) == (inputs.get("server"), inputs.get("store"))
+                and ns.startswith(f"{o.get('ns')}/")
+            ]
+            decls[key] = NamespaceDecl(key, inputs, tuple(sorted(parents, key=len)))
+        return decls
+
+    def replications(self, servers: ServerDirectory, config: StackConfig) -> dict[str, ReplicationDecl]:
+        decls: dict[str, ReplicationDecl] = {}
+        push_users: dict[tuple[str, str], str] = {}
+        for key, raw in self.map(REPLICATIONS_KEY).items():
+            path = f"{REPLICATIONS_KEY}.{key}"
+            try:
+                args = ReplicationArgs.parse(raw, path)
+            except InvalidReplication as invalid:
+                self.problems += invalid.problems
+                continue
+            self.check_server(f"{path}.source", servers, args.source.server)
+            self.check_server(f"{path}.target", servers, args.target.server)
+            other = args.target if args.direction == "push" else args.source
+            args, fingerprint_from = self.remote_endpoint(args, servers, other.server)
+            plan = plan_replication(key, args)
+            self.problems += plan_problems(plan, args, path)
+            user_key, namespace_key = _reused(plan, config)
+            decl = ReplicationDecl(key, args, plan, user_key, namespace_key, fingerprint_from)
+            self.replication_children(path, decl)
+            if plan.direction == "push":
+                holder = push_users.setdefault((plan.access_server, plan.userid), key)
+                if holder != key:
+                    self.problems.append(
+                        f"{path}.user: `{plan.userid}` on server `{plan.access_server}` is already the "
+                        f"remote user of push replication `{holder}`: PBS advises one dedicated remote user "
+                        "per push job (a push job treats every group its remote user owns as its own)"
+                    )
+            decls[key] = decl
+        self.replication_collisions(config, decls)
+        return decls
+
+    def remote_endpoint(
+        self, args: ReplicationArgs, servers: ServerDirectory, other: str
+    ) -> tuple[ReplicationArgs, str | None]:
+        """Fill `remoteHost`/`remotePort` from the other server's `url`; say whether its
+        certificate fingerprint must be read (self-signed) when none is given."""
+        if servers.problem(other) is not None:
+            return args, None
+        reach = servers.server_config(other)
+        update: dict[str, Any] = {}
+        if args.remote_host is None:
+            update["remote_host"] = reach.host
+            if args.remote_port is None and reach.port != DEFAULT_PORT:
+                update["remote_port"] = reach.port
+        pin = args.remote_fingerprint is None and needs_fingerprint(servers.entries[other])
+        return (args.model_copy(update=update) if update else args), (other if pin else None)
+
+    def replication_children(self, path: str, decl: ReplicationDecl) -> None:
+        """Validate every child the replication would register with the child's own schema."""
+        plan = decl.plan
+        children: list[tuple[str, type[PbsObject], dict[str, Any], set[str]]] = []
+        if plan.user is not None and decl.user_key is None:
+            children.append(("user", UserSchema, plan.user, set()))
+        children.append(("token", ApiTokenSchema, plan.token, set()))
+        children += [("ACL entry", AclEntrySchema, acl, set()) for acl in plan.acls]
+        if plan.namespace is not None and decl.namespace_key is None:
+            children.append(("namespace", NamespaceSchema, plan.namespace, set()))
+        remote = {**plan.remote, "authId": plan.token_id, "password": None}
+        pinned = {"fingerprint"} if decl.fingerprint_from else set()
+        children.append(("remote", RemoteSchema, remote, {"password", *pinned}))
+        children.append(("job", SyncJobSchema, plan.job, set()))
+        for child, schema, inputs, unknown in children:
+            for failure in schema.validate_inputs(inputs, unknown=unknown).failures:
+                message = failure.message.removeprefix(f"`{failure.field}`: ")
+                if child == "job" and failure.field in plan.options:
+                    self.problems.append(f"{path}.{failure.field}: {message}")
+                else:
+                    self.problems.append(f"{path}: its {child} `{failure.field}`: {message}")
+
+    def replication_collisions(self, config: StackConfig, decls: dict[str, ReplicationDecl]) -> None:
+        """The PBS objects a replication creates must not also be declared elsewhere in the stack."""
+        owners: dict[tuple[str, ...], str] = {}
+        for r in config.remotes.values():
+            owners[("remote", r.server, r.name)] = f"`{REMOTES_KEY}.{r.key}`"
+        for j in config.sync_jobs.values():
+            owners[("sync job", j.server, j.job_id)] = f"`{SYNC_JOBS_KEY}.{j.key}`"
+        for t in config.tokens.values():
+            owners[("API token", t.server, t.token_id)] = f"`{TOKENS_KEY}.{t.key}`"
+        for a in config.acls.values():
+            i = a.inputs
+            owners[("ACL entry", *(str(i.get(k)) for k in ("server", "path", "authId", "role")))] = (
+                f"`{ACLS_KEY}`"
+            )
+        for key, decl in decls.items():
+            plan = decl.plan
+            made = [
+                ("remote", plan.job_server, plan.remote["name"]),
+                ("sync job", plan.job_server, plan.job["jobId"]),
+                ("API token", plan.access_server, plan.token_id),
+                *(("ACL entry", a["server"], a["path"], a["authId"], a["role"]) for a in plan.acls),
+            ]
+            for ident in made:
+                holder = owners.setdefault(ident, f"`{REPLICATIONS_KEY}.{key}`")
+                if holder != f"`{REPLICATIONS_KEY}.{key}`":
+                    what = f"{ident[0]} {' '.join(repr(p) for p in ident[2:])} on server {ident[1]!r}"
+                    self.problems.append(
+                        f"{REPLICATIONS_KEY}.{key}: creates {what}, which {holder} also declares: remove one "
+                        "(or give the replication another `remoteName`/`jobId`/`tokenName`)"
+                    )
+
     def load(self, all_keys: list[str]) -> StackConfig:
         prefix = f"{NAMESPACE}:"
         for full in sorted(all_keys):
@@ -250,24 +625,45 @@ class _Loader:
                     f"{full[len(prefix) :]}: not a config key of this project "
                     f"(known: {', '.join(KNOWN_KEYS)})"
                 )
-        for key in TARGET_SIDE_KEYS:
-            value = self.get(key)
-            if value not in (None, "", "{}", "[]", {}, []):
-                self.problems.append(
-                    f"{key}: the target-side resources (users, tokens, ACLs, namespaces, replications) are "
-                    "not available in this version yet"
-                )
-        secret_maps = {key: self.map(key) for key in (SECRETS_KEY, REMOTE_PASSWORDS_KEY)}
+        secret_maps = {key: self.map(key) for key in SECRET_MAPS}
         for key, values in secret_maps.items():
             self.check_secret_map(key, values)
         servers = ServerDirectory.parse(self.get(SERVERS_KEY), secret_maps[SECRETS_KEY], self.environ)
         if servers.config_error:
             self.problems.append(servers.config_error)
-        remotes = self.remotes(servers, secret_maps[REMOTE_PASSWORDS_KEY])
-        jobs = self.sync_jobs(servers, remotes)
+        config = StackConfig(servers=servers)
+        config.users = self.users(servers, secret_maps[USER_PASSWORDS_KEY])
+        config.tokens = self.tokens(servers, config.users)
+        config.remotes = self.remotes(servers, secret_maps[REMOTE_PASSWORDS_KEY], config.tokens)
+        config.sync_jobs = self.sync_jobs(servers, config.remotes)
+        config.acls = self.acls(servers, config.users, config.tokens)
+        config.namespaces = self.namespaces(servers)
+        config.replications = self.replications(servers, config)
         if self.problems:
             raise StackConfigError(self.problems)
-        return StackConfig(servers=servers, remotes=remotes, sync_jobs=jobs)
+        return config
+
+
+def _reused(plan: ReplicationPlan, config: StackConfig) -> tuple[str | None, str | None]:
+    """The `users` entry and `namespaces` item a replication uses instead of creating its own."""
+    user_key = next(
+        (
+            u.key
+            for u in config.users.values()
+            if plan.user is not None and (u.server, u.userid) == (plan.access_server, plan.userid)
+        ),
+        None,
+    )
+    wanted = plan.namespace or {}
+    namespace_key = next(
+        (
+            n.key
+            for n in config.namespaces.values()
+            if wanted and all(n.inputs.get(k) == wanted[k] for k in ("server", "store", "ns"))
+        ),
+        None,
+    )
+    return user_key, namespace_key
 
 
 def load_stack_config(
