@@ -385,6 +385,13 @@ specs = st.builds(lambda d, t: d + t, weekday_part, time_part)
 afters = st.integers(0, 4_000_000_000)
 
 
+def _may_overflow(values: str) -> bool:
+    """A list with a `/` item and another item: PBS's `find_next` can return a repetition past the
+    field's end (e.g. minute 61), which `set_min_sec` normalises into the next hour, skipping the
+    other item's earlier value there (see the quirk test below)."""
+    return "/" in values and "," in values
+
+
 @settings(max_examples=150, deadline=None)
 @given(specs, afters)
 def test_next_event_is_strictly_after_matches_and_is_the_first(spec, after):
@@ -393,9 +400,19 @@ def test_next_event_is_strictly_after_matches_and_is_the_first(spec, after):
     assert nxt is not None
     assert nxt > after
     assert event.matches(nxt)
+    if any(_may_overflow(part) for part in spec.split()[-1].split(":")):
+        return  # PBS does not promise the first match there; the quirk is pinned separately
     # with seconds fixed at :00, only minute boundaries can match: none before `nxt`
     first_minute = (after // MIN + 1) * MIN
     assert not any(event.matches(t) for t in range(first_minute, min(nxt, first_minute + 8 * DAY), MIN))
+
+
+def test_a_repetition_past_the_field_end_skips_an_earlier_list_value_as_pbs_does():
+    # `*:0,1/20` at 02:41: find_next gives minute 61 (1 + 3 * 20) rather than wrapping to :00, and
+    # PBS's set_min_sec(61, 0) normalises that to 03:01, so 03:00 is skipped. Faithful to proxmox-time.
+    event = parse_calendar_event("*:0,1/20 UTC")
+    assert event.next_event(2 * HOUR + 41 * MIN) == 3 * HOUR + 1 * MIN
+    assert event.matches(3 * HOUR)  # 03:00 does match; PBS just does not find it from 02:41
 
 
 @settings(max_examples=60, deadline=None)
