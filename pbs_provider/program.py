@@ -88,7 +88,7 @@ def deploy(config: StackConfig) -> None:
         password: Any = decl.password
         if decl.token_key is not None:
             token = target.tokens[decl.token_key]
-            inputs["authId"], password = token.tokenId, token.secret  # type: ignore[attr-defined]
+            inputs["authId"], password = token.auth_id, token.secret  # type: ignore[attr-defined]
         remotes[key] = Remote(key, password=password, **inputs)
     for key, decl in config.sync_jobs.items():
         inputs = dict(decl.inputs)
@@ -139,7 +139,7 @@ def deploy_target_side(config: StackConfig) -> TargetSide:
     for key, acl in config.acls.items():
         inputs = dict(acl.inputs)
         if acl.token_key is not None:
-            inputs["authId"] = side.tokens[acl.token_key].tokenId  # type: ignore[attr-defined]
+            inputs["authId"] = side.tokens[acl.token_key].auth_id
         elif acl.user_key is not None:
             inputs["authId"] = side.users[acl.user_key].userid  # type: ignore[attr-defined]
         AclEntry(key, **inputs)

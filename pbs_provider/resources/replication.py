@@ -354,7 +354,7 @@ class Replication(pulumi.ComponentResource):
         else:
             self.user, userid = None, plan.userid
         self.token = ApiToken(f"{name}-token", child, **{**plan.token, "userid": userid})
-        token_id_out: pulumi.Output[str] = self.token.tokenId  # type: ignore[attr-defined]
+        token_id_out = self.token.auth_id
         self.acls = [
             AclEntry(f"{name}-acl-{who}", child, **{**entry, "authId": auth_id})
             for who, entry, auth_id in zip(("user", "token"), plan.acls, (userid, token_id_out), strict=True)

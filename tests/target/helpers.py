@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -9,11 +10,11 @@ import requests
 from pbs_sim.testing import SimHandle
 
 
-def call_as(sim: SimHandle, auth_id: str, secret: str, path: str, **params: Any) -> requests.Response:
-    """`GET path` authenticated as `auth_id` (a token id with its secret), as another PBS would."""
+def call_as(sim: SimHandle, auth_id: str, secret: str, endpoint: str, **params: Any) -> requests.Response:
+    """`GET endpoint` authenticated as `auth_id` (a token id with its secret), as another PBS would."""
     session = sim.new_session(auth=None)
     session.headers["Authorization"] = f"PBSAPIToken={auth_id}:{secret}"
-    return session.get(f"{sim.url}/api2/json{path}", params=params, timeout=30)
+    return session.get(f"{sim.url}/api2/json{endpoint}", params=params, timeout=30)
 
 
 def login(sim: SimHandle, userid: str, password: str) -> int:
@@ -49,3 +50,25 @@ def stored_remote(sim: SimHandle, name: str) -> dict[str, Any] | None:
     backend = sim.simulator.backend
     assert backend is not None
     return backend.remotes.read_with_password(name)
+
+
+def bare_state_text(state: Any) -> str:
+    """The state with every secret-wrapped value dropped: what must never hold a secret."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "plaintext" in value:  # `{sig, plaintext}`: a secret as `stack export --show-secrets` shows it
+                return None
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(state))
+
+
+def secret_in_state(resource: dict[str, Any], section: str, key: str) -> str:
+    """The plaintext of a secret-wrapped state value (fails if it is not wrapped)."""
+    wrapped = resource[section][key]
+    assert isinstance(wrapped, dict) and "plaintext" in wrapped, f"{key} is not a secret in {section}"
+    return json.loads(wrapped["plaintext"])
