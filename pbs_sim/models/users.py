@@ -40,6 +40,20 @@ def _is_active(props: dict[str, Any], now: int) -> bool:
     return not (expire and expire > 0 and expire <= now)
 
 
+def _apply_enable_expire(props: dict[str, Any], params: dict[str, Any]) -> None:
+    """PBS stores `enable=true` and `expire=0` as absent (users and tokens alike)."""
+    if "enable" in params:
+        if params["enable"]:
+            props.pop("enable", None)
+        else:
+            props["enable"] = False
+    if "expire" in params:
+        if params["expire"] > 0:
+            props["expire"] = params["expire"]
+        else:
+            props.pop("expire", None)
+
+
 def _apply_comment(props: dict[str, Any], comment: str | None) -> None:
     if comment is None:
         return
@@ -169,16 +183,7 @@ class UserStore:
             for name in params.get("delete", []):
                 props.pop(name, None)
             _apply_comment(props, params.get("comment"))
-            if "enable" in params:
-                if params["enable"]:
-                    props.pop("enable", None)
-                else:
-                    props["enable"] = False
-            if "expire" in params:
-                if params["expire"] > 0:
-                    props["expire"] = params["expire"]
-                else:
-                    props.pop("expire", None)
+            _apply_enable_expire(props, params)
             for name in ("firstname", "lastname", "email"):
                 if name in params:
                     if params[name]:
@@ -247,16 +252,7 @@ class UserStore:
             for field in params.get("delete", []):
                 props.pop(field, None)
             _apply_comment(props, params.get("comment"))
-            if "enable" in params:
-                if params["enable"]:
-                    props.pop("enable", None)
-                else:
-                    props["enable"] = False
-            if "expire" in params:
-                if params["expire"] > 0:
-                    props["expire"] = params["expire"]
-                else:
-                    props.pop("expire", None)
+            _apply_enable_expire(props, params)
             new_secret = None
             if params.get("regenerate"):
                 new_secret = str(uuid.uuid4())
