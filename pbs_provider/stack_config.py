@@ -29,6 +29,7 @@ from pbs_provider.resources.replication import (
     ReplicationPlan,
     plan_problems,
     plan_replication,
+    shared_user_reason,
 )
 from pbs_provider.schemas.acl_entry import AclEntrySchema
 from pbs_provider.schemas.api_token import ApiTokenSchema, token_id
@@ -519,7 +520,7 @@ class _Loader:
 
     def replications(self, servers: ServerDirectory, config: StackConfig) -> dict[str, ReplicationDecl]:
         decls: dict[str, ReplicationDecl] = {}
-        push_users: dict[tuple[str, str], str] = {}
+        remote_users: dict[tuple[str, str], str] = {}
         for key, raw in self.map(REPLICATIONS_KEY).items():
             path = f"{REPLICATIONS_KEY}.{key}"
             try:
@@ -536,14 +537,9 @@ class _Loader:
             user_key, namespace_key = _reused(plan, config)
             decl = ReplicationDecl(key, args, plan, user_key, namespace_key, fingerprint_from)
             self.replication_children(path, decl)
-            if plan.direction == "push":
-                holder = push_users.setdefault((plan.access_server, plan.userid), key)
-                if holder != key:
-                    self.problems.append(
-                        f"{path}.user: `{plan.userid}` on server `{plan.access_server}` is already the "
-                        f"remote user of push replication `{holder}`: PBS advises one dedicated remote user "
-                        "per push job (a push job treats every group its remote user owns as its own)"
-                    )
+            holder = remote_users.setdefault((plan.access_server, plan.userid), key)
+            if holder != key:
+                self.problems.append(f"{path}.user: {shared_user_reason(plan, holder)}")
             decls[key] = decl
         self.replication_collisions(config, decls)
         return decls

@@ -14,8 +14,8 @@ namespace, remote and pull job on the target.
 `plan_replication()` is the pure expansion (inputs of every child, no Pulumi); the stack config
 validates it with each child's schema before anything is registered, and the component
 registers it. PBS's advice "one dedicated remote and remote user per push job" holds by
-construction for the remote; a second push replication with the same remote user on the same
-server is refused.
+construction for the remote; a second replication with the same remote user on the same server is
+refused (for pull too: a replication owns its user and the user's ACL entries).
 """
 
 from __future__ import annotations
@@ -311,6 +311,21 @@ def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> li
     return problems
 
 
+def shared_user_reason(plan: ReplicationPlan, holder: str) -> str:
+    """Why `plan` may not use the remote user that replication `holder` already uses."""
+    where = f"`{plan.userid}` on server `{plan.access_server}`"
+    if plan.direction == "push":
+        return (
+            f"{where} is already the remote user of replication `{holder}`: PBS advises one dedicated "
+            "remote user per push job (a push job treats every group its remote user owns as its own, so "
+            "one job's `removeVanished` would prune the other's backups)"
+        )
+    return (
+        f"{where} is already the remote user of replication `{holder}`: each replication owns its remote "
+        "user and that user's ACL entries (give this one its own `user`)"
+    )
+
+
 class Replication(pulumi.ComponentResource):
     """A push or pull replication between two servers of the stack (see the module docstring).
 
@@ -320,8 +335,8 @@ class Replication(pulumi.ComponentResource):
     the children are attributes (`user`, `token`, `acls`, `namespace`, `remote`, `job`).
     """
 
-    _push_users: ClassVar[dict[tuple[str, str], str]] = {}
-    """(server, userid) of every push replication's remote user in this program: one job each."""
+    _remote_users: ClassVar[dict[tuple[str, str], str]] = {}
+    """(server, userid) of every replication's remote user in this program: one replication each."""
 
     job_id: pulumi.Output[str]
     remote_name: pulumi.Output[str]
@@ -341,7 +356,7 @@ class Replication(pulumi.ComponentResource):
         problems = plan_problems(plan, parsed, f"replication {name}")
         if problems:
             raise InvalidReplication(problems)
-        self._claim_push_user(plan)
+        self._claim_remote_user(plan)
         super().__init__(COMPONENT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -384,20 +399,10 @@ class Replication(pulumi.ComponentResource):
         )
 
     @classmethod
-    def _claim_push_user(cls, plan: ReplicationPlan) -> None:
-        if plan.direction != "push":
-            return
-        key = (plan.access_server, plan.userid)
-        holder = cls._push_users.setdefault(key, plan.name)
+    def _claim_remote_user(cls, plan: ReplicationPlan) -> None:
+        holder = cls._remote_users.setdefault((plan.access_server, plan.userid), plan.name)
         if holder != plan.name:
-            raise InvalidReplication(
-                [
-                    f"replication {plan.name}.user: `{plan.userid}` on server `{plan.access_server}` is "
-                    f"already the remote user of push replication `{holder}`: PBS advises one dedicated "
-                    "remote user per push job (a push job treats every group its remote user owns as its "
-                    "own, so `removeVanished` of one job would prune the other's backups)"
-                ]
-            )
+            raise InvalidReplication([f"replication {plan.name}.user: {shared_user_reason(plan, holder)}"])
 
 
 __all__ = [
@@ -410,4 +415,5 @@ __all__ = [
     "ReplicationSide",
     "plan_problems",
     "plan_replication",
+    "shared_user_reason",
 ]
