@@ -17,13 +17,24 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 
+from .acl_entry import AclEntrySchema
+from .api_token import ApiTokenSchema
 from .base import PbsObject
 from .field import FieldSpec
+from .namespace import NamespaceSchema
 from .remote import RemoteSchema
 from .sync_job import SyncJobSchema
 from .types import TypeDoc
+from .user import UserSchema
 
-SCHEMAS: dict[str, type[PbsObject]] = {"Remote": RemoteSchema, "SyncJob": SyncJobSchema}
+SCHEMAS: dict[str, type[PbsObject]] = {
+    "Remote": RemoteSchema,
+    "SyncJob": SyncJobSchema,
+    "User": UserSchema,
+    "ApiToken": ApiTokenSchema,
+    "AclEntry": AclEntrySchema,
+    "Namespace": NamespaceSchema,
+}
 
 
 def _describe_type(annotation: Any) -> list[str]:
@@ -79,6 +90,8 @@ def _on_change(spec: FieldSpec) -> str:
         return "-"
     if spec.pbs.replace_on_change:
         return "replace"
+    if spec.pbs.trigger is not None:
+        return f"update (sends `{spec.pbs.trigger}`)"
     if not spec.pbs.deletable and not spec.required:
         return f"update (removing sets `{str(spec.pbs.reset_to).lower()}`)"
     return "update"
