@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pbs_sim.testing import start_simulator
 from tests.program.stacks import StackRun
@@ -288,14 +289,47 @@ def test_target_side_keys_through_create_change_and_delete(run, sims):
         ("sync@pbs", "DatastorePowerUser", True),
         ("sync@pbs!push", "DatastoreBackup", True),
     ]
-    assert stored_remote(onprem, "cloud")["password"] != remote["password"]
-    assert (
-        call_as(cloud, "sync@pbs!push", stored_remote(onprem, "cloud")["password"], "/version").status_code
-        == 200
-    )
+    rotated = stored_remote(onprem, "cloud")["password"]
+    assert rotated != remote["password"]
+    assert call_as(cloud, "sync@pbs!push", rotated, "/version").status_code == 200
     assert run.preview().ops() == []
+
+    # a token change that keeps the secret: preview cannot know the secret stays (a dynamic provider
+    # reports no outputs before `up`), so the remote shows as an update there; `up` leaves it alone
+    config["tokens"]["sync@pbs!push"]["comment"] = "renamed"
+    run.set(**config)
+    assert sorted(run.preview().ops()) == [("update", "cloud"), ("update", "sync@pbs!push")]
+    assert run.up().ops() == [("update", "sync@pbs!push")]
+    assert stored_remote(onprem, "cloud")["password"] == rotated
 
     gone = run.destroy()
     assert gone.ok and len(gone.ops()) == 7
     assert namespaces(cloud, "offsite") == [""]  # the namespace and the parent it created
     assert acl_entries(cloud, "/datastore/offsite/tenant/a") == []
+
+
+def seed_scenario() -> dict[str, Any]:
+    """The stack config the README shows for the seed's on-prem → Cloud-PBS push."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "readme-parts" / "target-side.md").read_text()
+    block = text.split("<!-- BEGIN seed scenario -->", 1)[1].split("<!-- END seed scenario -->", 1)[0]
+    return yaml.safe_load(block.strip().removeprefix("```yaml").removesuffix("```"))["config"]
+
+
+def test_the_readme_seed_scenario_deploys_and_works(run, sims):
+    onprem, cloud = sims["onprem"], sims["cloud"]
+    config = seed_scenario()
+    assert set(config["pbs-replication:servers"]) == set(sims)  # the simulators stand in for both
+    run.set(replications=config["pbs-replication:replications"])
+    up = run.up()
+    assert up.ok, up.diagnostics
+    assert len(children(run, "push-cloud")) == 7
+    remote = stored_remote(onprem, "push-cloud")
+    job = onprem.api("GET", "/config/sync/push-cloud").json()["data"]
+    assert (job["sync-direction"], job["remote"], job["remote-store"], job["remote-ns"]) == (
+        "push", "push-cloud", "offsite", "onprem",
+    )  # fmt: skip
+    assert (job["schedule"], job["rate-out"]) == ("hourly", "50 MiB")
+    assert privileges(cloud, remote["auth-id"], "/datastore/offsite/onprem") == {"Datastore.Backup"}
+    assert call_as(cloud, remote["auth-id"], remote["password"], "/admin/datastore/offsite/namespace",
+                   parent="onprem").status_code == 200  # fmt: skip
+    assert run.preview().ops() == []
