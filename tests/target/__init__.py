@@ -1,0 +1,1 @@
+"""Tests of the target side: User, ApiToken, AclEntry, Namespace, Replication, their stack config."""

@@ -171,3 +171,22 @@ def test_user_passwords_must_be_secret_and_are_never_quoted():
     text = str(error.value)
     assert "userPasswords: holds secrets but is stored in plaintext" in text
     assert "users.sync@pbs.password:" in text and "do-not-print-this" not in text
+
+
+def test_the_component_refuses_a_second_replication_with_the_same_remote_user(monkeypatch):
+    """The same rule for Python programs that build `Replication`s themselves (checked before any
+    resource is registered)."""
+    from pbs_provider.resources.replication import (
+        InvalidReplication,
+        Replication,
+        ReplicationArgs,
+        plan_replication,
+    )
+
+    monkeypatch.setattr(Replication, "_remote_users", {})
+    args = ReplicationArgs.parse({**PUSH, "remoteHost": "pbs.cloud.example", "user": "sync@pbs"})
+    Replication._claim_remote_user(plan_replication("push-a", args))
+    Replication._claim_remote_user(plan_replication("push-a", args))  # the same replication again: fine
+    with pytest.raises(InvalidReplication) as refused:
+        Replication._claim_remote_user(plan_replication("push-b", args))
+    assert "already the remote user of replication `push-a`: PBS advises one dedicated" in str(refused.value)
