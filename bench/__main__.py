@@ -30,7 +30,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Repeats are chosen for about five minutes on 2 cores: at N = 1000 the simulator's cost per
     # request grows with the size of sync.cfg, so those sizes run once.
     "full": {
-        "ab": {10: 10, 100: 4, 1000: 1},
+        "ab": {10: 20, 100: 5, 1000: 1},
         "program": {1: 2, 10: 2, 100: 2, 1000: 1},
         "preview_repeats": 3,
         "logins_n": 100,

@@ -2,8 +2,9 @@
 
 Each engine step (Check+Create, Check+Diff+Update, Read, Delete, ...) runs once through the real
 plugin in a warm process (its one `GET /version` already made), for `Remote` and `SyncJob`; the
-request log is cleared before and read after each step. A last row starts a fresh plugin and
-previews a whole small stack, to count the per-process `GET /version` reads.
+request log is cleared before and read after each step. The last two rows start a fresh plugin
+and preview, then no-op `up`, a small unchanged stack, to count the per-process `GET /version`
+reads (Check gates fields newer than the server's PBS version; the jobs set `transferLast`).
 
 Targets (issue 9): preview 0 writes and at most one `GET /version` per server per process;
 create ≤ 2, update ≤ 3, delete ≤ 2 (digest read + delete), refresh 1, no-op up 0. Replace is a
@@ -29,7 +30,7 @@ TARGETS: dict[str, tuple[int, str]] = {
     "replace": (4, "≤ 4 (create + delete)"),
     "delete": (2, "≤ 2"),
 }
-FRESH_PREVIEW_JOBS = 20
+FRESH_JOBS = 20
 
 
 def _measure(
@@ -99,39 +100,46 @@ def _lifecycle(sim: ExternalSim, plugin: Plugin, rows: list[dict], kind: str, ty
     _measure(sim, rows, kind, "delete", "Delete", lambda: plugin.delete(state))
 
 
-def _fresh_preview(sim: ExternalSim) -> dict[str, Any]:
-    """A fresh plugin previews a small stack (1 remote, N jobs unchanged, 1 new, 1 changed)."""
+def _fresh_process(sim: ExternalSim) -> list[dict[str, Any]]:
+    """Fresh plugins plan and apply an unchanged small stack (1 remote, N jobs; versioned fields)."""
     with Plugin([sim]) as setup:
         remote = setup.create(REMOTE_T, "fresh-remote", remote_fields(sim))
-        jobs = [
-            setup.create(SYNC_T, f"fresh-{i}", job_fields(sim.name, i)) for i in range(FRESH_PREVIEW_JOBS)
-        ]
-    sim.clear_request_log()
-    with Plugin([sim]) as plugin:
-        plugin.plan(remote, remote_fields(sim))
-        for i, state in enumerate(jobs):
-            fields = job_fields(sim.name, i, comment="changed" if i == 0 else "bench job")
-            plugin.plan(state, fields)
-        plugin.check(SYNC_T, "fresh-new", job_fields(sim.name, 999), preview=True)
-    counts = summarize_log(sim.request_log())
+        jobs = [setup.create(SYNC_T, f"fresh-{i}", job_fields(sim.name, i)) for i in range(FRESH_JOBS)]
+    rows = []
+    for op, preview in (("preview", True), ("no-op up", False)):
+        sim.clear_request_log()
+        with Plugin([sim]) as plugin:
+            steps = [plugin.plan(remote, remote_fields(sim), preview=preview)[0]]
+            steps += [
+                plugin.plan(state, job_fields(sim.name, i), preview=preview)[0]
+                for i, state in enumerate(jobs)
+            ]
+        if set(steps) != {"same"}:
+            raise RuntimeError(f"fresh {op}: an unchanged stack planned {sorted(set(steps))}")
+        counts = summarize_log(sim.request_log())
+        if preview:
+            target, met = "0 writes, ≤ 1 GET /version", counts["total"] == counts["version_gets"] <= 1
+        else:
+            target, met = "0 calls", counts["total"] == 0
+        rows.append(
+            {
+                "resource": "stack",
+                "operation": f"{op}, fresh process ({FRESH_JOBS + 1} unchanged resources)",
+                "rpcs": "Check, Diff per resource",
+                "calls": counts["total"],
+                "writes": counts["writes"],
+                "version_gets": counts["version_gets"],
+                "by_kind": counts["by_kind"],
+                "target": target,
+                "met": met,
+            }
+        )
     with Plugin([sim]) as cleanup:
         for state in jobs:
             cleanup.delete(state)
         cleanup.delete(remote)
     sim.clear_request_log()
-    return {
-        "resource": "stack",
-        "operation": f"preview, fresh process ({FRESH_PREVIEW_JOBS + 2} resources)",
-        "rpcs": "Check, Diff per resource",
-        "calls": counts["total"],
-        "writes": counts["writes"],
-        "version_gets": counts["version_gets"],
-        "by_kind": counts["by_kind"],
-        "target": "0 writes, ≤ 1 GET /version",
-        "met": counts["writes"] == 0
-        and counts["version_gets"] <= 1
-        and counts["total"] == counts["version_gets"],
-    }
+    return rows
 
 
 def run(sim: ExternalSim) -> dict[str, Any]:
@@ -145,7 +153,7 @@ def run(sim: ExternalSim) -> dict[str, Any]:
         _lifecycle(sim, plugin, rows, "SyncJob", SYNC_T)
         _lifecycle(sim, plugin, rows, "Remote", REMOTE_T)
         plugin.delete(remote)
-    rows.append(_fresh_preview(sim))
+    rows += _fresh_process(sim)
     missed = [
         f"{r['resource']} {r['operation']}: {r['calls']} calls (target {r['target']})"
         for r in rows

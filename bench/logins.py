@@ -32,7 +32,7 @@ def run(sim: ExternalSim, n: int) -> dict[str, Any]:
         stack = program.stack_run(sim, Path(tmp), program.compact_jobs(sim.name, n), password_auth=True)
         sim.clear_request_log()
         for verb in ("up", "destroy"):
-            result = stack.run(verb)
+            result = program.run_verb(stack, verb)
             if not result.ok:
                 raise RuntimeError(f"password-auth {verb} failed: " + "\n".join(result.diagnostics[-5:]))
             out[f"program_{verb}"] = {"processes": 1, **_count(sim)}

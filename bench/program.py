@@ -13,18 +13,27 @@ real `pulumi-language-python` hands the whole stack config to the program in ONE
 variable, `PULUMI_CONFIG`, and Linux refuses to exec with any single environment string over
 128 KiB (MAX_ARG_STRLEN, E2BIG "Argument list too long"); the mini engine does the same. The
 config size per job is measured and reported, with the largest stack that still starts.
+
+A second limit is the Pulumi Python SDK's: `serialize_provider` nests one more wrapper around
+`pickle._Pickler._batch_setitems` per dynamic resource and never removes it, so a program dies
+with RecursionError at about its 985th dynamic resource (`sdk_limit()` measures where). The
+bench's program and plugin processes therefore run with `bench/sdk_workaround/sitecustomize.py`
+on PYTHONPATH, which only raises the recursion limit: the SDK's cost stays in the numbers.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.program.stacks import StackRun
+from tests.engine import engine
+from tests.program.stacks import PROJECT, StackRun
 
 from . import stats
 from .plugin import job_fields, remote_fields, server_entry, server_secret
@@ -34,6 +43,39 @@ MAX_ARG_STRLEN = 131072
 """Linux's limit for one argv or environment string (32 pages of 4 KiB), terminating NUL included."""
 VERBS = ("preview", "up", "no-op up", "destroy")
 REMOTE_KEY = "rem"
+SDK_WORKAROUND = Path(__file__).resolve().parent / "sdk_workaround"
+SDK_PROBE_LIMIT = 3000
+_SDK_PROBE = f"""
+from pulumi.dynamic.dynamic import serialize_provider
+from pbs_provider.resources.sync_job import SyncJobProvider
+provider = SyncJobProvider()
+for i in range(1, {SDK_PROBE_LIMIT} + 1):
+    try:
+        serialize_provider(provider)
+    except RecursionError:
+        print(i)
+        break
+else:
+    print(0)
+"""
+
+
+def sdk_limit() -> int | None:
+    """At which dynamic resource a program dies of the SDK's nested pickler wrappers (None: not seen)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _SDK_PROBE], cwd=PROJECT, capture_output=True, text=True, timeout=120
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"SDK probe failed: {out.stderr[-500:]}")
+    count = int(out.stdout.strip() or 0)
+    return count or None
+
+
+def run_verb(stack: StackRun, verb: str) -> engine.Result:
+    """`stack.run(verb)` with the SDK workaround on the program's and plugin's PYTHONPATH."""
+    return getattr(engine, verb)(
+        str(PROJECT), stack.state, **stack.kwargs(), env={"PYTHONPATH": str(SDK_WORKAROUND)}
+    )
 
 
 def compact_jobs(server: str, n: int) -> dict[str, dict[str, Any]]:
@@ -105,7 +147,7 @@ def config_size(sim: ExternalSim) -> dict[str, Any]:
 def _verb(run: StackRun, sim: ExternalSim, verb: str, n: int) -> dict[str, Any]:
     sim.clear_request_log()
     t0 = time.perf_counter()
-    result = run.run("up" if verb == "no-op up" else verb)
+    result = run_verb(run, "up" if verb == "no-op up" else verb)
     wall = time.perf_counter() - t0
     if not result.ok:
         tail = "\n".join(result.diagnostics[-8:])
@@ -169,4 +211,11 @@ def run(
             "exponent_marginal": stats.growth_exponent([n for n, _ in marginal], [t for _, t in marginal]),
             "marginal_per_resource_s": {str(n + 1): (t / n if n else None) for n, t in marginal},
         }
-    return {"sizes": per_n, "growth": growth, "at_full": extra, "config_size": config_size(sim)}
+    return {
+        "sizes": per_n,
+        "growth": growth,
+        "at_full": extra,
+        "config_size": config_size(sim),
+        "sdk_recursion_at": sdk_limit(),
+        "sdk_workaround": "sys.setrecursionlimit(20000) in the program and plugin processes",
+    }

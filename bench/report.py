@@ -91,6 +91,7 @@ def render(result: dict[str, Any]) -> str:
                     _ratio(e["ratio"]["create"]),
                     _ratio(e["ratio"]["delete"]),
                     f"{fmt_seconds(e['per_job']['provider'])} / {fmt_seconds(e['per_job']['raw'])}",
+                    fmt_seconds(e["per_job"]["provider"] - e["per_job"]["raw"]),
                     "{:.1f} / {:.1f}".format(
                         e["calls_per_job"]["provider"]["per_job"], e["calls_per_job"]["raw"]["per_job"]
                     ),
@@ -106,6 +107,7 @@ def render(result: dict[str, Any]) -> str:
                 "A/B create",
                 "A/B delete",
                 "per job A / B",
+                "A - B per job",
                 "calls per job A / B",
             ],
             rows,
