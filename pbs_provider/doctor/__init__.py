@@ -1,0 +1,56 @@
+"""The preflight doctor: `python -m pbs_provider doctor --stack <stack>`.
+
+For every sync job of the stack it verifies, against the live servers, what PBS will demand when the
+job is deployed and when it runs, and reports each problem as one line — what is wrong, the fix, the
+config key to change (`findings`). The checks, in order:
+
+* `servers` — every server of the stack is configured, reachable and accepts the stack's login;
+* `local` — on the job's server: datastore(s) and namespace exist, job and remote are deployed,
+  the deployer's modify access and the owner's run-time privileges (`privileges`, `access`);
+* `remote` — the remote's host:port answers, its certificate matches the pin, its credentials work
+  and carry the privileges the direction needs there, the datastore and namespace exist there;
+* `content` — the source holds something to sync (a namespace mismatch transfers nothing) and no
+  group at the target belongs to someone else.
+
+The doctor only reads. It is not wired into the providers' `check`: `check` runs at every
+`pulumi preview` and stays free of requests beyond the cached version lookup (see the README part
+"Run a job now, and the preflight doctor").
+"""
+
+from __future__ import annotations
+
+from pbs_provider.doctor.content import check_content
+from pbs_provider.doctor.context import JobCheck
+from pbs_provider.doctor.findings import ERROR, OK, WARNING, Finding, Report
+from pbs_provider.doctor.local import check_local
+from pbs_provider.doctor.remote import check_remote
+from pbs_provider.doctor.servers import check_servers
+from pbs_provider.stack_config import StackConfig, StackConfigError
+from pbs_provider.stack_jobs import stack_jobs
+
+
+def run_doctor(config: StackConfig, *, probe_timeout: float = 5.0) -> Report:
+    """Check every server and every sync job of `config`; the findings, in check order."""
+    report = Report()
+    findings, servers = check_servers(config.servers)
+    report.extend(findings)
+    for job in stack_jobs(config):
+        check = JobCheck(config, job, servers, probe_timeout)
+        if check_local(check):
+            check_content(check, check_remote(check))
+        report.extend(check.findings)
+    return report
+
+
+def config_report(error: StackConfigError) -> Report:
+    """A stack config that does not load: each of its problems as a finding."""
+    report = Report()
+    for problem in error.problems:
+        key, sep, what = problem.partition(": ")
+        if not sep or " " in key:
+            key, what = "", problem
+        report.add(Finding(ERROR, "config", what, "fix the stack config", key, "config"))
+    return report
+
+
+__all__ = ["ERROR", "OK", "WARNING", "Finding", "Report", "config_report", "run_doctor"]
