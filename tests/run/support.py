@@ -1,0 +1,93 @@
+"""Shared by the run and doctor tests: two simulators shaped like the dev stack's servers, the dev stack
+run through the mini engine (`StackRun`), its config as the CLI loads it, and stack files on disk.
+
+The simulators carry the dev stack's own remote credential (`root@pam!pulumi`, like `make demo`), so the
+stack's remotes work unchanged; the stack reaches each simulator with its admin token (`StackRun`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pbs_provider.passphrase import PassphraseCrypter
+from pbs_provider.stack_config import NAMESPACE, StackConfig, load_stack_config
+from pbs_sim.testing import SimHandle
+from tests.program.stacks import PROJECT, StackRun
+
+DEV_REMOTE_TOKEN = "root@pam!pulumi"
+PASSPHRASE = "test passphrase"
+SECRET_MAPS = ("serverSecrets", "remotePasswords", "userPasswords")
+
+
+@dataclass
+class DevWorld:
+    """The dev stack's two servers: `onprem` (store1) and `cloud` (offsite)."""
+
+    onprem: SimHandle
+    cloud: SimHandle
+    remote_secret: str
+    """The secret of `root@pam!pulumi` on cloud: the dev remotes' password."""
+
+    @property
+    def sims(self) -> dict[str, SimHandle]:
+        return {"onprem": self.onprem, "cloud": self.cloud}
+
+
+def dev_world(factory: Callable[..., SimHandle]) -> DevWorld:
+    secret = str(uuid.uuid4())
+    onprem = factory("onprem", datastores=["store1"], tokens=[(DEV_REMOTE_TOKEN, str(uuid.uuid4()))])
+    cloud = factory("cloud", datastores=["offsite"], tokens=[(DEV_REMOTE_TOKEN, secret)])
+    return DevWorld(onprem, cloud, secret)
+
+
+def dev_file_config() -> dict[str, Any]:
+    """The dev stack file's config, keys without the project namespace."""
+    raw = yaml.safe_load((PROJECT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    return {key.removeprefix(f"{NAMESPACE}:"): value for key, value in raw.items()}
+
+
+def dev_remotes(world: DevWorld) -> dict[str, Any]:
+    """The dev stack's remotes, pointed at the cloud simulator's port."""
+    return {key: {**entry, "port": world.cloud.port} for key, entry in dev_file_config()["remotes"].items()}
+
+
+def dev_stack(world: DevWorld, state_dir: Path, **config: Any) -> StackRun:
+    """The dev stack against `world` (remotes at cloud's port, their password cloud's dev token)."""
+    remotes = dev_remotes(world)
+    passwords = {key: world.remote_secret for key in remotes}
+    settings: dict[str, Any] = {"remotes": remotes, "remotePasswords": passwords, **config}
+    return StackRun("dev", state_dir, world.sims, **settings)
+
+
+def loaded(run: StackRun, environ: dict[str, str] | None = None) -> StackConfig:
+    """The stack config of `run` as the program (and the CLI) validate it."""
+    values = run.kwargs()
+    cfg, secret_keys = values["config"], set(values["secret_keys"])
+    return load_stack_config(
+        lambda key: cfg.get(f"{NAMESPACE}:{key}"),
+        lambda key: f"{NAMESPACE}:{key}" in secret_keys,
+        list(cfg),
+        environ or {},
+    )
+
+
+def write_project(run: StackRun, directory: Path, stack: str = "e2e") -> Path:
+    """A project directory whose stack `stack` holds `run`'s config, secrets encrypted with PASSPHRASE."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Pulumi.yaml").write_text((PROJECT / "Pulumi.yaml").read_text())
+    crypter, salt = PassphraseCrypter.new_salt(PASSPHRASE)
+    config: dict[str, Any] = {f"{NAMESPACE}:{k}": v for k, v in dev_file_config().items()}
+    config.update({f"{NAMESPACE}:{k}": v for k, v in run.overrides.items()})
+    for key, values in run.secrets.items():
+        config[f"{NAMESPACE}:{key}"] = {name: {"secure": crypter.encrypt(v)} for name, v in values.items()}
+    stacks = directory / "stacks"
+    stacks.mkdir(exist_ok=True)
+    document = {"secretsprovider": "passphrase", "encryptionsalt": salt, "config": config}
+    (stacks / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return directory
