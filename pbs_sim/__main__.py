@@ -58,6 +58,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--unauth-delay", type=float, default=0.0, help="seconds to hold back 401 answers (PBS: 3)"
     )
+    parser.add_argument(
+        "--seed-content",
+        type=Path,
+        help="backup content to add on start (JSON or YAML: store -> groups -> snapshots)",
+    )
+    parser.add_argument(
+        "--sync-runner",
+        choices=("pbs", "null"),
+        default="pbs",
+        help="'pbs': sync runs pull/push over HTTPS (default); 'null': runs move nothing",
+    )
+    parser.add_argument("--trusted-ca", help="CA file that outgoing sync connections trust")
     parser.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
     return parser.parse_args(argv)
 
@@ -81,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         key_bits=args.key_bits,
         job_lock_timeout=args.job_lock_timeout,
         unauth_delay=args.unauth_delay,
+        sync_runner=args.sync_runner,
+        trusted_ca=args.trusted_ca,
+        seed_content=args.seed_content,
     )
     simulator = Simulator(config)
     stop = threading.Event()

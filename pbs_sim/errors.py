@@ -253,3 +253,68 @@ def namespace_forbidden(priv: str, path: str) -> ApiError:
 
 def missing_permissions(privs: str, path: str) -> ApiError:
     return ApiError(f"missing permissions '{privs}' on '{path}'", 400)
+
+
+# --- backup content (groups, snapshots, backup/reader protocol) ---------------------------------
+# `read_subdir` of a namespace directory that does not exist (nix's Errno display).
+ENOENT = "ENOENT: No such file or directory"
+PROTECTED_SNAPSHOT = "cannot remove protected snapshot"
+GROUP_PARTIALLY_DELETED = "group only partially deleted due to protected snapshots"
+MISSING_UPGRADE_HEADER = "missing Upgrade header"
+INVALID_PROTOCOL = "invalid protocol name"
+NAMESPACE_NOT_FOUND = "namespace not found"
+BACKUP_TIMESTAMP_TOO_OLD = "backup timestamp is older than last backup."
+BACKUP_DIR_EXISTS = "backup directory already exists."
+READER_OWNER_CHECK_FAILED = "backup owner check failed!"
+
+
+def backup_owner_check_failed(auth_id: str, owner: str) -> ApiError:
+    """``check_backup_owner`` (also the backup protocol's own owner check)."""
+    return ApiError(f"backup owner check failed ({auth_id} != {owner})", 400)
+
+
+def reader_no_permissions(path: str) -> ApiError:
+    return ApiError(f"no permissions on {path}", 400)
+
+
+def snapshot_does_not_exist(snapshot: str) -> ApiError:
+    return ApiError(f"snapshot {snapshot} does not exist.", 400)
+
+
+def delete_snapshot_failed(reason: str) -> ApiError:
+    return ApiError(f"failed to delete snapshot - {reason}", 400)
+
+
+def group_does_not_exist(path: str) -> ApiError:
+    # Shape of PBS's group lock failure on a missing group directory (inferred).
+    return ApiError(f'unable to acquire lock on backup group directory "{path}" - {ENOENT}', 400)
+
+
+# --- sync runs (task errors; pbs src/server/{pull,push,sync}.rs) --------------------------------
+SYNC_FAILED_PULL = "sync failed with some errors."
+SYNC_FAILED_PUSH = "Sync failed with some errors!"
+MISSING_REQUIRED_REMOTE = "missing required remote"
+PUSH_UNSUPPORTED_REMOTE_VERSION = "Unsupported remote api version, minimum v2.2 required"
+REMOTE_NO_NAMESPACE_SUPPORT = (
+    "Remote namespace set/recursive sync requested, but remote does not support namespaces."
+)
+
+
+def source_namespace_missing(ns: str, store: str) -> str:
+    return f"Source namespace '{ns}' doesn't exist in datastore '{store}'!"
+
+
+# Connection failures as PBS 4's HTTP client (hyper-util's legacy client) reports them: the error
+# displays as "client error (Connect)"; the cause chain (shown where PBS prints `{err:#}`) has the detail.
+CLIENT_CONNECT_ERROR = "client error (Connect)"
+CONNECT_REFUSED = "tcp connect error: Connection refused (os error 111)"
+CONNECT_TIMEOUT = "tcp connect error: deadline has elapsed"
+CONNECT_UNREACHABLE = "tcp connect error: Network is unreachable (os error 101)"
+CONNECT_DNS = "dns error: failed to lookup address information: Name or service not known"
+CONNECT_CERT_VERIFY = (
+    "error:0A000086:SSL routines:tls_post_process_server_certificate:"
+    "certificate verify failed:../ssl/statem/statem_clnt.c:2091:"
+)
+FINGERPRINT_MISMATCH = "WARNING: certificate fingerprint does not match expected fingerprint!"
+FINGERPRINT_NOT_CONFIRMED = "certificate validation failed - Certificate fingerprint was not confirmed."
+HTTP_REQUEST_TIMED_OUT = "http request timed out"

@@ -9,15 +9,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pbs_sim import grammar
 from pbs_sim.models.backend import DEFAULT_JOB_LOCK_TIMEOUT, PbsBackend, ServerIdentity
+from pbs_sim.models.seed import apply_seed, parse_seed_text
+from pbs_sim.models.sync_runner import PbsSyncRunner
 from pbs_sim.routes.table import build_router
 from pbs_sim.tls import cert_fingerprint, ensure_certificate, server_context
 from pbs_sim.web.app import App, SimControl
+from pbs_sim.web.client import HttpClient
 from pbs_sim.web.faults import FaultRegistry
 from pbs_sim.web.request_log import RequestLog
 from pbs_sim.web.server import SimHTTPServer
@@ -39,6 +43,10 @@ class SimulatorConfig:
     key_bits: int = 4096
     job_lock_timeout: float = DEFAULT_JOB_LOCK_TIMEOUT
     unauth_delay: float = 0.0  # PBS holds 401 answers back ~3 s; 0 keeps tests fast
+    # "pbs": sync runs really pull/push (over HTTPS to remotes); "null": runs log like PBS, move nothing
+    sync_runner: str = "pbs"
+    trusted_ca: str | None = None  # extra CA file trusted by outgoing (sync) connections
+    seed_content: Path | None = None  # seed file applied at start (JSON or YAML, see models.seed)
 
 
 class Simulator:
@@ -78,6 +86,13 @@ class Simulator:
             backend.datastores.ensure(name)
         for tokenid, secret in cfg.tokens:
             backend.ensure_admin_token(tokenid, secret)
+        if cfg.seed_content is not None:
+            spec = parse_seed_text(cfg.seed_content.read_text())
+            apply_seed(spec, backend.datastores, backend.datastores.content)
+        if cfg.sync_runner == "pbs":
+            backend.sync.runner = PbsSyncRunner(
+                backend.datastores, backend.content, backend.perms, backend.remotes, self._client_factory
+            )
         self.backend = backend
         delay = cfg.unauth_delay
         app = App(
@@ -94,6 +109,18 @@ class Simulator:
         )
         self._thread.start()
         log.info("pbs_sim %s (%s) listening on %s", cfg.pbs_version, cfg.node, self.url)
+
+    def _client_factory(self, remote: dict[str, Any], log: Callable[[str, str], None]) -> HttpClient:
+        """How this server reaches a remote PBS during a sync run."""
+        return HttpClient(
+            remote["host"],
+            remote.get("port"),
+            remote["auth-id"],
+            remote.get("password", ""),
+            remote.get("fingerprint"),
+            self.config.trusted_ca,
+            log,
+        )
 
     def stop(self) -> None:
         server, thread = self._server, self._thread

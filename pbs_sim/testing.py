@@ -2,19 +2,28 @@
 
 ``start_simulator(data_dir, ...)`` is a context manager yielding a :class:`SimHandle` with the URL,
 certificate fingerprint, bootstrap credentials, a pinned ``requests`` session and the side-channel
-helpers (request log, faults, clock, digest race, job lock, restart).
+helpers (request log, faults, clock, digest race, job lock, restart), plus backup content (seed,
+dump, snapshot names) and task helpers (wait for a task, read its log).
+
+Sync runs: ``start_simulator(..., sync_runner="pbs")`` makes ``POST /admin/sync/{id}/run`` really pull
+or push (over HTTPS to the remote's host/port). The default here is ``"null"`` (runs log like PBS and
+move nothing, the behaviour the older tests were written against); the CLI defaults to ``"pbs"``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import secrets
 import ssl
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from pbs_sim.server import DEFAULT_VERSION, Simulator, SimulatorConfig
 
 ADMIN_TOKEN_ID = "root@pam!admin"
+_STAMP = re.compile(r"^\S+: ")
 # PBS uses RSA 4096; tests start many simulators, so they get an EC P-256 key (generated in
 # microseconds instead of up to seconds). Pass key_bits=4096 for a PBS-like certificate.
 TEST_KEY_BITS = 0
@@ -177,6 +187,58 @@ class SimHandle:
         finally:
             self.release_job_lock(job_id)
 
+    # --- backup content ------------------------------------------------------------------------------
+    def seed_content(self, spec: dict[str, Any] | str) -> int:
+        """Add groups/snapshots (see ``pbs_sim.models.seed``); returns the number of snapshots written."""
+        text = spec if isinstance(spec, str) else json.dumps(spec)
+        return self._side("POST", "/content", json={"spec": text})["snapshots"]
+
+    def content(self, store: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Everything stored, in seed shape: ``{store: [{ns, group, owner, snapshots: [...]}]}``."""
+        return self._side("GET", "/content", params={"store": store} if store else None)
+
+    def snapshot_names(self, store: str, ns: str = "") -> list[str]:
+        """``["vm/100/2024-05-01T00:00:00Z", ...]`` of one namespace (groups in PBS order)."""
+        return [
+            f"{entry['group']}/{snap['time']}"
+            for entry in self.content(store)[store]
+            if entry["ns"] == ns
+            for snap in entry["snapshots"]
+        ]
+
+    # --- tasks ---------------------------------------------------------------------------------------
+    def task_status(self, upid: str) -> dict[str, Any]:
+        response = self.api("GET", f"/nodes/localhost/tasks/{quote(upid, safe='')}/status")
+        response.raise_for_status()
+        return response.json()["data"]
+
+    def wait_task(self, upid: str, timeout: float = 30.0) -> dict[str, Any]:
+        """Poll the task's status (as a PBS client does) until it is stopped; returns the status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.task_status(upid)
+            if status["status"] == "stopped":
+                return status
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {upid} still running after {timeout} s")
+            time.sleep(0.02)
+
+    def task_log(self, upid: str, timestamps: bool = False) -> list[str]:
+        """The task's log lines (without the leading timestamp unless asked)."""
+        path = f"/nodes/localhost/tasks/{quote(upid, safe='')}/log"
+        response = self.api("GET", path, params={"limit": 0})
+        response.raise_for_status()
+        lines = [entry["t"] for entry in response.json()["data"]]
+        return lines if timestamps else [_STAMP.sub("", line, count=1) for line in lines]
+
+    def run_sync_job(self, job_id: str, timeout: float = 30.0) -> tuple[str, dict[str, Any]]:
+        """``POST /admin/sync/{id}/run`` and wait: (upid, final task status)."""
+        response = self.api("POST", f"/admin/sync/{job_id}/run")
+        if response.status_code != 200:
+            raise RuntimeError(f"run {job_id}: {response.status_code} {response.text}")
+        upid = response.json()["data"]
+        return upid, self.wait_task(upid, timeout)
+
     def restart(self) -> None:
         if self._session is not None:
             self._session.close()
@@ -203,6 +265,9 @@ def start_simulator(
     host: str = "127.0.0.1",
     port: int = 0,
     unauth_delay: float = 0.0,
+    sync_runner: str = "null",
+    trusted_ca: str | None = None,
+    seed_content: Path | str | None = None,
 ) -> Iterator[SimHandle]:
     """Run a simulator on ``host:port`` (0 = free port) with its state in ``data_dir``."""
     with contextlib.ExitStack() as stack:
@@ -221,6 +286,9 @@ def start_simulator(
             key_bits=key_bits,
             job_lock_timeout=job_lock_timeout,
             unauth_delay=unauth_delay,
+            sync_runner=sync_runner,
+            trusted_ca=trusted_ca,
+            seed_content=Path(seed_content) if seed_content is not None else None,
         )
         simulator = Simulator(config)
         simulator.start()

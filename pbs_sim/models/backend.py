@@ -10,6 +10,7 @@ from pbs_sim.config_store import ConfigFile
 from pbs_sim.models.access_control import AccessControl
 from pbs_sim.models.acl import AclFile
 from pbs_sim.models.auth import Authenticator
+from pbs_sim.models.content_access import ContentAccess
 from pbs_sim.models.datastores import DatastoreStore
 from pbs_sim.models.jobs import JobStates
 from pbs_sim.models.permissions import PermissionResolver
@@ -52,6 +53,7 @@ class PbsBackend:
         self.tasks = TaskManager(data_dir, identity.node, now)
         self.jobs = JobStates(data_dir, self.tasks, now, job_lock_timeout)
         self.datastores = DatastoreStore(data_dir, self.perms, self.acl_file)
+        self.content = ContentAccess(self.datastores, self.perms, self.tasks)
         self.sync = SyncJobStore(data_dir, self.perms, self.jobs, self.tasks, now, self.datastores.require)
 
     def config_files(self) -> dict[str, ConfigFile]:

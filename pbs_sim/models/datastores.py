@@ -3,7 +3,8 @@
 Namespaces are directories like PBS's (``<store>/ns/a/ns/b``). Listing yields the anchor first, then
 depth-first children (sorted), filtered by privileges; creation needs Datastore.Modify on the parent,
 is idempotent and refuses the root and depth > 7; deletion of an empty namespace needs the same
-privilege. Backup groups are not simulated yet, so a namespace never holds groups.
+privilege. A namespace's backup groups live in :class:`~pbs_sim.models.backups.BackupStore`; deleting
+a namespace that still holds groups needs ``delete-groups`` (PBS's ``remove_namespace_recursive``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pbs_sim import api_types, errors, grammar
 from pbs_sim.config_store import SectionConfigFile
 from pbs_sim.errors import ApiError
 from pbs_sim.models.acl import AclFile
+from pbs_sim.models.backups import BackupStore, DeleteStats, ns_path
 from pbs_sim.models.permissions import PermissionResolver, priv_names_in_order
 from pbs_sim.section_config import SectionType
 
@@ -39,15 +41,13 @@ class DatastoreStore:
         self.base.mkdir(exist_ok=True)
         self._perms = perms
         self._acl = acl_file
+        self.content = BackupStore(self.base)
 
     def store_dir(self, name: str) -> Path:
         return self.base / name
 
-    def _ns_dir(self, store: str, ns: list[str]) -> Path:
-        path = self.store_dir(store)
-        for comp in ns:
-            path = path / "ns" / comp
-        return path
+    def ns_dir(self, store: str, ns: list[str] | tuple[str, ...]) -> Path:
+        return ns_path(self.store_dir(store), ns)
 
     def names(self) -> list[str]:
         data, _ = self.file.read()
@@ -142,18 +142,23 @@ class DatastoreStore:
         raise errors.namespace_forbidden(names, "/" + "/".join(path))
 
     def namespace_exists(self, store: str, ns: list[str]) -> bool:
-        return self._ns_dir(store, ns).is_dir()
+        return self.ns_dir(store, ns).is_dir()
 
-    def _walk(self, store: str, anchor: list[str], max_depth: int) -> list[list[str]]:
+    def walk(self, store: str, anchor: list[str], max_depth: int) -> list[list[str]]:
+        """``ListNamespacesRecursive``: the anchor first, then children depth-first (sorted)."""
         result = [anchor]
         if max_depth <= 0:
             return result
-        children_dir = self._ns_dir(store, anchor) / "ns"
+        children_dir = self.ns_dir(store, anchor) / "ns"
         if not children_dir.is_dir():
             return result
         for child in sorted(p.name for p in children_dir.iterdir() if p.is_dir()):
-            result.extend(self._walk(store, [*anchor, child], max_depth - 1))
+            result.extend(self.walk(store, [*anchor, child], max_depth - 1))
         return result
+
+    def ensure_namespace(self, store: str, ns: list[str] | tuple[str, ...]) -> None:
+        """Create a namespace and its parents (seeding; no privilege checks)."""
+        self.ns_dir(store, ns).mkdir(parents=True, exist_ok=True)
 
     def list_namespaces(
         self, caller: str, store: str, parent: str | None, max_depth: int | None
@@ -169,7 +174,7 @@ class DatastoreStore:
         depth = min(depth, MAX_NAMESPACE_DEPTH - len(anchor))
         result = [
             {"ns": "/".join(ns)}
-            for ns in self._walk(store, anchor, depth)
+            for ns in self.walk(store, anchor, depth)
             if self._perms.lookup(caller, ["datastore", store, *ns]) & set(NS_PRIVS_OK)
         ]
         if not result and not parent_ok:
@@ -190,14 +195,43 @@ class DatastoreStore:
         self.require(store)
         if not self.namespace_exists(store, parent_ns):
             raise errors.namespace_parent_missing("/".join(parent_ns))
-        self._ns_dir(store, ns).mkdir(parents=True, exist_ok=True)
+        self.ns_dir(store, ns).mkdir(parents=True, exist_ok=True)
         return "/".join(ns)
 
-    def delete_namespace(self, caller: str, store: str, ns_text: str, delete_groups: bool) -> dict:
+    def remove_namespace_recursive(
+        self, store: str, ns: list[str] | tuple[str, ...], delete_groups: bool
+    ) -> tuple[bool, DeleteStats]:
+        """``remove_namespace_recursive``: groups only with ``delete_groups``, then empty namespaces
+        bottom-up; (everything requested was removed, what was deleted). No privilege checks."""
+        stats = DeleteStats()
+        removed_all = True
+        with self.content.lock:
+            below = self.walk(store, list(ns), MAX_NAMESPACE_DEPTH - len(ns))
+            if delete_groups:
+                for each in below:
+                    ns_stats = self.content.remove_namespace_groups(store, each)
+                    stats.add(ns_stats)
+                    removed_all = removed_all and ns_stats.all_removed()
+            for each in sorted(below, key=len, reverse=True):
+                target = self.ns_dir(store, each)
+                if not each or not target.is_dir():
+                    continue
+                children = target / "ns"
+                if self.content.has_groups(store, each) or (children.is_dir() and any(children.iterdir())):
+                    removed_all = False
+                    continue
+                shutil.rmtree(target)
+        return removed_all, stats
+
+    def delete_namespace(
+        self, caller: str, store: str, ns_text: str, delete_groups: bool, error_on_protected: bool = True
+    ) -> dict:
+        """``DELETE .../namespace``: a namespace that keeps groups (or protected snapshots) stays and,
+        with ``error-on-protected``, is an error."""
         ns = ns_components(ns_text)
         self._check_modification(caller, store, ns)
         self.require(store)
-        target = self._ns_dir(store, ns)
-        if target.is_dir():
-            shutil.rmtree(target)
-        return {"protected-snapshots": 0, "removed-groups": 0, "removed-snapshots": 0}
+        removed_all, stats = self.remove_namespace_recursive(store, ns, delete_groups)
+        if not removed_all and error_on_protected:
+            raise ApiError(errors.GROUP_PARTIALLY_DELETED if delete_groups else errors.NAMESPACE_HAS_GROUPS)
+        return stats.as_dict()

@@ -4,13 +4,13 @@ Follows pbs ``src/api2/config/sync.rs`` and ``src/api2/admin/sync.rs`` step by s
 validation order, PBS's quirks (``schedule_changed`` compares against an absent update, push jobs
 hidden from listings unless ``sync-direction`` asks for them) and plain-400 permission failures.
 A run takes the job lock, spawns a ``syncjob`` task and records the job state; what the task transfers
-is delegated to a :class:`SyncRunner` (the default transfers nothing).
+is delegated to a :class:`SyncRunner` (the default transfers nothing; ``models.sync_runner`` runs
+PBS's pull and push).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,23 +20,12 @@ from pbs_sim.errors import ApiError
 from pbs_sim.models.acl import ROOT_USERID, user_of
 from pbs_sim.models.jobs import JobStates
 from pbs_sim.models.permissions import PermissionResolver
+from pbs_sim.models.sync_common import SyncStats, human_binary, rate_text
 from pbs_sim.models.tasks import TaskManager, WorkerTask
 from pbs_sim.section_config import SectionType
 
 SYNC_TYPES = {"sync": SectionType("sync", "id", api_types.SYNC_JOB_CONFIG)}
 JOBTYPE = "syncjob"
-
-
-@dataclass
-class SyncStats:
-    """What a run moved (what PBS's ``SyncStats`` reports in the task summary)."""
-
-    bytes: int = 0
-    chunk_count: int = 0
-    elapsed: float = 0.0
-    removed_snapshots: int | None = None
-    removed_groups: int = 0
-    removed_namespaces: int = 0
 
 
 class SyncRunner(Protocol):
@@ -392,7 +381,10 @@ class SyncJobStore:
                 self._require_datastore(job["remote-store"])
             stats = self.runner(worker, job)
             if stats.bytes:
-                worker.log(f"Summary: sync job {sync_dir}ed {stats.bytes} B in {stats.chunk_count} chunks")
+                worker.log(
+                    f"Summary: sync job {sync_dir}ed {human_binary(stats.bytes)} in {stats.chunk_count} "
+                    f"chunks (average rate: {rate_text(stats.bytes, stats.elapsed)}/s)"
+                )
             else:
                 worker.log(f"Summary: sync job found no new data to {sync_dir}")
             if stats.removed_snapshots is not None:

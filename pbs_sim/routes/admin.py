@@ -51,7 +51,11 @@ def create_namespace(ctx: Context, params: dict[str, Any]) -> Reply:
 def delete_namespace(ctx: Context, params: dict[str, Any]) -> Reply:
     return Reply(
         ctx.backend.datastores.delete_namespace(
-            ctx.auth_id or "", params["store"], params["ns"], params.get("delete-groups", False)
+            ctx.auth_id or "",
+            params["store"],
+            params["ns"],
+            params.get("delete-groups", False),
+            params.get("error-on-protected", True),
         )
     )
 

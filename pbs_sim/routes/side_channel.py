@@ -2,7 +2,8 @@
 
 Only ``root@pam`` and ``root@pam!<token>`` may use it. Requests to it are neither logged nor subject
 to faults. Endpoints: ``requests`` (GET/DELETE), ``faults`` (GET/POST/DELETE), ``clock`` (GET/POST
-``advance``), ``digest-race`` (POST ``file``), ``job-lock`` (POST ``id``, ``hold``).
+``advance``), ``digest-race`` (POST ``file``), ``job-lock`` (POST ``id``, ``hold``), ``content`` (GET
+``store``: dump backup content; POST ``spec``: seed it, JSON or YAML text, see ``models.seed``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import api_types
 from pbs_sim.errors import ApiError
 from pbs_sim.models.permissions import Permission, PermissionResolver
+from pbs_sim.models.seed import SeedError, apply_seed, dump_content, parse_seed_text
 from pbs_sim.routes.router import Reply, Router
 from pbs_sim.schema import BooleanSchema, IntegerSchema, NumberSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import Context, SimControl
@@ -91,6 +93,23 @@ def job_lock(ctx: Context, params: dict[str, Any]) -> Reply:
     return Reply({"changed": changed})
 
 
+def get_content(ctx: Context, params: dict[str, Any]) -> Reply:
+    datastores = ctx.backend.datastores
+    stores = [params["store"]] if "store" in params else None
+    if stores is not None:
+        datastores.require(params["store"])
+    return Reply(dump_content(datastores, datastores.content, stores))
+
+
+def seed_content(ctx: Context, params: dict[str, Any]) -> Reply:
+    datastores = ctx.backend.datastores
+    try:
+        written = apply_seed(parse_seed_text(params["spec"]), datastores, datastores.content)
+    except SeedError as exc:
+        raise ApiError(f"invalid seed - {exc}") from None
+    return Reply({"snapshots": written})
+
+
 def register(router: Router) -> None:
     admin = SimAdmin()
     empty = ObjectSchema({})
@@ -128,6 +147,20 @@ def register(router: Router) -> None:
         "/_sim/digest-race",
         digest_race,
         ObjectSchema({"file": Property(StringSchema(NON_EMPTY), optional=False)}),
+        admin,
+    )
+    router.add(
+        "GET",
+        "/_sim/content",
+        get_content,
+        ObjectSchema({"store": Property(api_types.DATASTORE_NAME)}),
+        admin,
+    )
+    router.add(
+        "POST",
+        "/_sim/content",
+        seed_content,
+        ObjectSchema({"spec": Property(StringSchema(NON_EMPTY), optional=False)}),
         admin,
     )
     router.add(
