@@ -21,6 +21,7 @@ from pbs_provider.client import NotFound, PbsError
 from pbs_provider.client.errors import hint_owner_check
 from pbs_provider.doctor.context import JobCheck
 from pbs_provider.doctor.facts import Group, PbsFacts
+from pbs_provider.doctor.findings import ERROR
 from pbs_provider.doctor.remote import RemoteSide
 from pbs_provider.pbs_types.group_filter import apply_group_filters
 from pbs_provider.pbs_types.ids import MAX_NAMESPACE_DEPTH, ROOT_USERID, namespace_depth
@@ -62,9 +63,10 @@ def _sides(c: JobCheck, remote: RemoteSide | None) -> tuple[Side, Side] | None:
 
 def check_content(c: JobCheck, remote: RemoteSide | None) -> None:
     """The namespace-mismatch and owner checks (see the module docstring)."""
+    blocked = [f for f in c.findings if f.level == ERROR and f.check in ("datastore", "namespace")]
     sides = _sides(c, remote)
-    if sides is None:
-        return
+    if sides is None or blocked:
+        return  # a missing datastore or namespace is reported already
     source, target = sides
     try:
         groups = _under(source, c.job.get("maxDepth"))
@@ -135,9 +137,9 @@ def _check_owners(c: JobCheck, source: Side, target: Side, wanted: list[Group]) 
         rel = _relative(group.ns, source.anchor)
         ns = "/".join(part for part in (target.anchor, rel) if part)
         try:
+            if not target.facts.namespace_exists(target.store, ns):
+                continue  # not there yet: nothing to collide with
             existing = target.facts.groups(target.store, ns)
-        except NotFound:
-            continue  # the namespace does not exist there yet: nothing to collide with
         except PbsError as error:
             c.cannot_check(
                 "owner", f"the owners of backup groups in `{target.store}` on `{target.facts.name}`", error
