@@ -113,11 +113,18 @@ def run_verb(
 
     Bound.rpc_hooks = rpc_hooks or RpcHooks()
     Bound.plugin_log = plugin_log
-    with mock.patch.object(engine, "Deployment", Bound):
+    if verb in ("up", "preview"):
+        return Bound(program_dir, state_path, preview=verb == "preview", **kwargs).run()
+    # `engine.refresh`/`engine.destroy` build their `Deployment` by name: swap it in for the call
+    # (under a lock, so that deployments in other threads are not affected)
+    with _SWAP_LOCK, mock.patch.object(engine, "Deployment", Bound):
         try:
             return getattr(engine, verb)(program_dir, state_path, **kwargs)
         except ProviderRpcError as error:
             return engine.Result(False, [], {}, [f"error: {error}"], -1, {})
+
+
+_SWAP_LOCK = threading.Lock()
 
 
 @dataclass

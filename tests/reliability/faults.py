@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .world import REMOTE, Kind, World
+from .world import ACL_ENTRY, API_TOKEN, REMOTE, SYNC_JOB, USER, Kind, World
 
 TICKET_LIFETIME = 7200
 READ_TIMEOUT = 1.0
@@ -84,38 +84,72 @@ def _late_answer(world: World, kind: Kind, method: str, pattern: str, key: str) 
 _edits = itertools.count(1)
 
 
+def _foreign_edit(world: World, kind: Kind) -> None:
+    """Another client (its own session) changes an unrelated object in the config file that
+    `kind` lives in; the change is recorded so that the audit can check it survived."""
+    n = next(_edits)
+    comment = f"edited by another client #{n}"
+    if kind is REMOTE:
+        request = ("PUT", "/config/remote/other-remote", {"comment": comment})
+        listing, want = "/config/remote", {"name": "other-remote", "comment": comment}
+    elif kind is SYNC_JOB:
+        request = ("PUT", "/config/sync/other-job", {"comment": comment})
+        listing, want = "/config/sync?sync-direction=all", {"id": "other-job", "comment": comment}
+    elif kind is USER:
+        request = ("PUT", "/access/users/other@pbs", {"comment": comment})
+        listing, want = "/access/users", {"userid": "other@pbs", "comment": comment}
+    elif kind is API_TOKEN:  # tokens live in user.cfg too
+        request = ("PUT", "/access/users/other@pbs/token/other", {"comment": comment})
+        listing, want = "/access/users/other@pbs/token", {"tokenid": "other@pbs!other", "comment": comment}
+    elif kind is ACL_ENTRY:
+        path = f"/datastore/offsite/other-{n}"
+        request = ("PUT", "/access/acl", {"path": path, "auth-id": "other@pbs", "role": "DatastoreAudit"})
+        listing, want = "/access/acl", {"path": path, "ugid": "other@pbs", "roleid": "DatastoreAudit"}
+    else:  # a namespace next to the stack's one
+        request = ("POST", "/admin/datastore/store1/namespace", {"name": f"other-{n}"})
+        listing, want = "/admin/datastore/store1/namespace", {"ns": f"other-{n}"}
+    method, path, body = request
+    session = world.sim.new_session()
+    try:
+        session.request(method, f"{world.sim.url}/api2/json{path}", json=body, timeout=30).raise_for_status()
+    finally:
+        session.close()
+
+    def check() -> bool:
+        return any(all(item.get(k) == v for k, v in want.items()) for item in _data(world, listing))
+
+    world.foreign_edits.append((kind.name, f"other object #{n}", check))
+
+
+def _data(world: World, path: str) -> list[dict]:
+    response = world.sim.api("GET", path)
+    response.raise_for_status()
+    return response.json()["data"]
+
+
 def _concurrent_writer(world: World, kind: Kind, method: str, pattern: str, key: str) -> Probe:
     """Another client changes an unrelated object in the same config file between the
     operation's read and its write (its edit lands first, so the digest read before is stale)."""
-    other = "other-remote" if kind is REMOTE else "other-job"
-
-    def edit() -> None:
-        comment = f"edited by another client #{next(_edits)}"
-        session = world.sim.new_session()
-        try:
-            session.put(
-                f"{world.sim.url}/api2/json{kind.collection}/{other}", json={"comment": comment}, timeout=30
-            ).raise_for_status()
-        finally:
-            session.close()
-        world.foreign_edits[(kind.name, other)] = comment
-
-    entry = world.hooks.on_request(method, pattern, edit)
+    entry = world.hooks.on_request(method, pattern, lambda: _foreign_edit(world, kind))
 
     def exercised() -> bool:
         # the operation's write carried the digest it had read, and PBS refused it
-        return entry.fired > 0 and any(e["status"] == 400 for e in _requests(world, method, pattern))
+        return (
+            method != "GET"
+            and entry.fired > 0
+            and any(e["status"] == 400 for e in _requests(world, method, pattern))
+        )
 
     return Probe(exercised)
 
 
 def _job_lock(world: World, kind: Kind, method: str, pattern: str, key: str) -> Probe:
     """Sync job `key` is running (its job lock is held by someone else) during the operation."""
-    job_id = key if kind is not REMOTE else "rel-job"
+    job_id = key if kind is SYNC_JOB else "rel-job"
     world.sim.hold_job_lock(job_id)
     before = len(world.hooks.lock_failures)
     return Probe(
-        lambda: kind is not REMOTE and job_id in world.hooks.lock_failures[before:],
+        lambda: kind is SYNC_JOB and job_id in world.hooks.lock_failures[before:],
         lambda: world.sim.release_job_lock(job_id),
     )
 

@@ -19,14 +19,18 @@ counts what must never happen:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pbs_provider.schemas.acl_entry import AclEntrySchema
+from pbs_provider.schemas.api_token import ApiTokenSchema
 from pbs_provider.schemas.base import PbsObject
+from pbs_provider.schemas.namespace import NamespaceSchema
 from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
+from pbs_provider.schemas.user import UserSchema
 from pbs_sim.testing import SimHandle
 from tests.engine import engine
 from tests.engine import props as P
@@ -36,38 +40,133 @@ from .engine_hooks import PluginLog, RpcHooks, SimHooks, run_verb
 
 STACK = "reliability"
 PLUGIN_SITE = Path(__file__).resolve().parent / "plugin_site"
-API = "/api2/json"
+
+
+LiveObjects = dict[str, dict[str, Any]]
+"""PBS key (`PbsObject.key()`) → the object as PBS shows it, in the kebab-case form of `from_pbs`."""
+
+
+def _get(sim: SimHandle, path: str, **params: Any) -> Any:
+    response = sim.api("GET", path, params=params or None)
+    response.raise_for_status()
+    return response.json()["data"]
+
+
+def _remotes(sim: SimHandle) -> LiveObjects:
+    return {item["name"]: item for item in _get(sim, "/config/remote")}
+
+
+def _sync_jobs(sim: SimHandle) -> LiveObjects:
+    return {item["id"]: item for item in _get(sim, "/config/sync", **{"sync-direction": "all"})}
+
+
+def _users(sim: SimHandle) -> LiveObjects:
+    return {item["userid"]: item for item in _get(sim, "/access/users")}
+
+
+def _tokens(sim: SimHandle) -> LiveObjects:
+    found = {}
+    for user in _get(sim, "/access/users", include_tokens=1):
+        for token in user.get("tokens") or []:
+            userid, _, name = token["tokenid"].partition("!")
+            found[token["tokenid"]] = {"userid": userid, "token-name": name, **token}
+    return found
+
+
+def _acls(sim: SimHandle) -> LiveObjects:
+    found = {}
+    for item in _get(sim, "/access/acl"):
+        if item.get("ugid_type") == "user":
+            data = {"path": item["path"], "auth-id": item["ugid"], "role": item["roleid"]}
+            found[f"{item['path']}:{item['ugid']}:{item['roleid']}"] = {
+                **data,
+                "propagate": item["propagate"],
+            }
+    return found
+
+
+def _namespaces(store: str) -> Callable[[SimHandle], LiveObjects]:
+    def live(sim: SimHandle) -> LiveObjects:
+        items = _get(sim, f"/admin/datastore/{store}/namespace")
+        return {f"{store}:{i['ns']}": {"store": store, "ns": i["ns"]} for i in items if i["ns"]}
+
+    return live
+
+
+def _delete_remote(sim: SimHandle, key: str) -> None:
+    sim.api("DELETE", f"/config/remote/{key}").raise_for_status()
+
+
+def _delete_job(sim: SimHandle, key: str) -> None:
+    sim.api("DELETE", f"/config/sync/{key}").raise_for_status()
+
+
+def _delete_user(sim: SimHandle, key: str) -> None:
+    sim.api("DELETE", f"/access/users/{key}").raise_for_status()
+
+
+def _delete_token(sim: SimHandle, key: str) -> None:
+    userid, _, name = key.partition("!")
+    sim.api("DELETE", f"/access/users/{userid}/token/{name}").raise_for_status()
+
+
+def _delete_acl(sim: SimHandle, key: str) -> None:
+    path, auth_id, role = key.rsplit(":", 2)
+    body = {"path": path, "auth-id": auth_id, "role": role, "delete": True}
+    sim.api("PUT", "/access/acl", json=body).raise_for_status()
+
+
+def _delete_namespace(sim: SimHandle, key: str) -> None:
+    store, _, ns = key.partition(":")
+    sim.api("DELETE", f"/admin/datastore/{store}/namespace", params={"ns": ns}).raise_for_status()
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A resource type as the program and PBS see it."""
+    """A resource type: its schema, how to list its objects on PBS, which ones the stack owns."""
 
     name: str
     schema: type[PbsObject]
-    config_key: str
-    id_input: str
-    collection: str
-    config_file: str
-    list_params: Mapping[str, str] = field(default_factory=dict)
+    live: Callable[[SimHandle], LiveObjects]
+    managed: Callable[[str], bool]
+    """True for PBS keys in the stack's part of the id space (for orphan detection)."""
+    remove: Callable[[SimHandle, str], None]
+    """Delete an object with the admin token (to repair the world after a failed cell)."""
 
     @property
     def type_token(self) -> str:
         return f"pulumi-python:dynamic/pbs:{self.name}"
 
-    def item_path(self, key: str) -> str:
-        return f"{API}{self.collection}/{key}"
-
-    def collection_path(self) -> str:
-        return f"{API}{self.collection}"
+    @property
+    def noun(self) -> str:
+        return self.schema.noun
 
 
-REMOTE = Kind("Remote", RemoteSchema, "remotes", "name", "/config/remote", "remote.cfg")
-SYNC_JOB = Kind(
-    "SyncJob", SyncJobSchema, "syncJobs", "jobId", "/config/sync", "sync.cfg", {"sync-direction": "all"}
+MANAGED_PREFIX = "rel-"
+TOKEN_OWNER = "owner@pbs"
+"""An existing user (not managed) that owns the stack's API token and gets its ACL entry."""
+
+
+def _managed_prefix(key: str) -> bool:
+    return key.startswith(MANAGED_PREFIX)
+
+
+REMOTE = Kind("Remote", RemoteSchema, _remotes, _managed_prefix, _delete_remote)
+SYNC_JOB = Kind("SyncJob", SyncJobSchema, _sync_jobs, _managed_prefix, _delete_job)
+USER = Kind("User", UserSchema, _users, _managed_prefix, _delete_user)
+API_TOKEN = Kind(
+    "ApiToken", ApiTokenSchema, _tokens, lambda key: _managed_prefix(key.partition("!")[2]), _delete_token
 )
-KINDS = (REMOTE, SYNC_JOB)
-"""Resource types the stack program can deploy today (the target-side ones are not in the config yet)."""
+ACL_ENTRY = Kind("AclEntry", AclEntrySchema, _acls, lambda key: f":{TOKEN_OWNER}:" in key, _delete_acl)
+NAMESPACE = Kind(
+    "Namespace",
+    NamespaceSchema,
+    _namespaces("store1"),
+    lambda key: _managed_prefix(key.partition(":")[2]),
+    _delete_namespace,
+)
+KINDS = (REMOTE, SYNC_JOB, USER, API_TOKEN, ACL_ENTRY, NAMESPACE)
+"""Every resource type the stack program deploys."""
 
 
 def model_from_outputs(schema: type[PbsObject], outputs: Mapping[str, Any]) -> PbsObject:
@@ -132,12 +231,10 @@ class World(StackRun):
         *,
         password_auth: bool = False,
         read_timeout: float | None = None,
-        managed_prefix: str = "rel-",
     ) -> None:
         super().__init__(STACK, state_dir, {"onprem": sim})
         self.sim = sim
         self.hooks = SimHooks(sim)
-        self.prefix = managed_prefix
         self.plugin_log = PluginLog()
         self.rpc_hooks = RpcHooks()
         self.env: dict[str, str] = {}
@@ -151,33 +248,20 @@ class World(StackRun):
                 "PYTHONPATH": f"{PLUGIN_SITE}:{PROJECT}",
                 "PBS_RELIABILITY_READ_TIMEOUT": str(read_timeout),
             }
-        self.remotes: dict[str, dict[str, Any]] = {}
-        self.jobs: dict[str, dict[str, Any]] = {}
-        self.passwords: dict[str, str] = {}
-        self.foreign_edits: dict[tuple[str, str], str] = {}
-        """(kind name, id) → comment another client wrote; it must survive."""
+        self.wanted: dict[str, dict[str, PbsObject]] = {}
+        self.foreign_edits: list[tuple[str, str, Callable[[], bool]]] = []
+        """(kind name, what, check) for changes another client made: each check must stay true."""
 
     # ---- desired config -----------------------------------------------------------------------
 
-    def desire(
-        self,
-        remotes: Mapping[str, dict[str, Any]],
-        jobs: Mapping[str, dict[str, Any]],
-        passwords: Mapping[str, str],
-    ) -> None:
-        self.remotes, self.jobs, self.passwords = dict(remotes), dict(jobs), dict(passwords)
-        self.set(remotes=self.remotes, syncJobs=self.jobs, remotePasswords=self.passwords)
+    def desire(self, config: Mapping[str, Any], wanted: Mapping[str, Mapping[str, PbsObject]]) -> None:
+        """Set stack config keys (secret maps go to the secrets) and the objects they should make."""
+        self.set(**config)
+        self.wanted = {kind: dict(objects) for kind, objects in wanted.items()}
 
     def desired(self, kind: Kind) -> dict[str, PbsObject]:
-        """The config's objects of `kind` by PBS id, as canonical models."""
-        entries = self.remotes if kind is REMOTE else self.jobs
-        result = {}
-        for key, entry in entries.items():
-            inputs = {kind.id_input: key, **entry}
-            if kind is REMOTE:
-                inputs["password"] = self.passwords.get(key)
-            result[inputs[kind.id_input]] = kind.schema.parse(inputs)
-        return result
+        """The config's objects of `kind` by PBS key, as canonical models."""
+        return self.wanted.get(kind.name, {})
 
     # ---- running ------------------------------------------------------------------------------
 
@@ -201,57 +285,60 @@ class World(StackRun):
         state = P.from_state_json(json.loads(Path(self.state).read_text()))
         return [P.unwrap(r) for r in state.get("resources", []) if r.get("type") == kind.type_token]
 
-    def live(self, kind: Kind) -> dict[str, dict[str, Any]]:
-        """Objects of `kind` on the simulator by id (read with the admin token, outside the log)."""
-        response = self.sim.api("GET", kind.collection, params=dict(kind.list_params))
-        response.raise_for_status()
-        key = "name" if kind is REMOTE else "id"
-        return {item[key]: item for item in response.json()["data"]}
-
-    def audit(self, *, completed: set[tuple[str, str]] = frozenset(), check_desired: bool = False) -> Audit:
-        """Compare desired config, state and PBS. `completed` holds (kind, id) whose step the engine
-        reported done in the last run: for those, state and PBS must hold the same values."""
+    def audit(
+        self, *, completed: frozenset[tuple[str, str]] = frozenset(), check_desired: bool = False
+    ) -> Audit:
+        """Compare desired config, state and PBS. `completed` holds (kind, PBS key) whose step the
+        engine reported done in the last run: for those, state and PBS must hold the same values."""
         audit = Audit()
         for kind in KINDS:
-            live = self.live(kind)
+            live = kind.live(self.sim)
             wanted = self.desired(kind)
-            entries = self.state_entries(kind)
             claimed: dict[str, int] = {}
-            for entry in entries:
-                outputs = entry.get("outputs", {})
-                model = model_from_outputs(kind.schema, outputs)
-                pbs_id = model.key()
-                claimed[pbs_id] = claimed.get(pbs_id, 0) + 1
-                if entry.get("id") != pbs_id:
-                    audit.duplicates.append(f"{kind.name} state id {entry.get('id')!r} != {pbs_id!r}")
-                if pbs_id not in live:
-                    (audit.lost_objects if pbs_id in wanted else audit.stale).append(f"{kind.name} {pbs_id}")
+            for entry in self.state_entries(kind):
+                model = model_from_outputs(kind.schema, entry.get("outputs", {}))
+                key = model.key()
+                claimed[key] = claimed.get(key, 0) + 1
+                if entry.get("id") != key:
+                    audit.duplicates.append(f"{kind.name} {key}: state id {entry.get('id')!r}")
+                if key not in live:
+                    (audit.lost_objects if key in wanted else audit.stale).append(f"{kind.name} {key}")
                     continue
-                differs = content_differences(kind.schema, model, kind.schema.from_pbs(live[pbs_id]))
+                differs = content_differences(kind.schema, model, kind.schema.from_pbs(live[key]))
                 if differs:
-                    where = audit.lost_updates if (kind.name, pbs_id) in completed else audit.stale
-                    where.append(f"{kind.name} {pbs_id}: {', '.join(differs)}")
-            for pbs_id, count in claimed.items():
+                    where = audit.lost_updates if (kind.name, key) in completed else audit.stale
+                    where.append(f"{kind.name} {key}: {', '.join(differs)}")
+            for key, count in claimed.items():
                 if count > 1:
-                    audit.duplicates.append(f"{kind.name} {pbs_id} claimed {count} times")
-            for pbs_id in live:
-                if pbs_id.startswith(self.prefix) and pbs_id not in claimed:
-                    audit.orphans.append(f"{kind.name} {pbs_id}")
-            for (kind_name, pbs_id), comment in self.foreign_edits.items():
-                if kind_name == kind.name and (live.get(pbs_id) or {}).get("comment") != comment:
-                    audit.lost_updates.append(f"{kind.name} {pbs_id}: another client's edit is gone")
+                    audit.duplicates.append(f"{kind.name} {key} claimed {count} times")
+            for key in live:
+                if kind.managed(key) and key not in claimed:
+                    audit.orphans.append(f"{kind.name} {key}")
             if check_desired:
-                for pbs_id, model in wanted.items():
-                    if pbs_id not in live:
-                        audit.not_desired.append(f"{kind.name} {pbs_id} missing")
+                for key, model in wanted.items():
+                    if key not in live:
+                        audit.not_desired.append(f"{kind.name} {key} missing")
                         continue
-                    differs = content_differences(kind.schema, model, kind.schema.from_pbs(live[pbs_id]))
+                    differs = content_differences(kind.schema, model, kind.schema.from_pbs(live[key]))
                     if differs:
-                        audit.not_desired.append(f"{kind.name} {pbs_id}: {', '.join(differs)}")
-                for pbs_id in live:
-                    if pbs_id.startswith(self.prefix) and pbs_id not in wanted:
-                        audit.not_desired.append(f"{kind.name} {pbs_id} should be gone")
+                        audit.not_desired.append(f"{kind.name} {key}: {', '.join(differs)}")
+                for key in live:
+                    if kind.managed(key) and key not in wanted:
+                        audit.not_desired.append(f"{kind.name} {key} should be gone")
+        for kind_name, what, check in self.foreign_edits:
+            if not check():
+                audit.lost_updates.append(f"{kind_name} {what}: another client's edit is gone")
         return audit
 
 
-__all__ = ["KINDS", "REMOTE", "STACK", "SYNC_JOB", "Audit", "Kind", "World", "content_differences"]
+__all__ = [
+    "KINDS",
+    "MANAGED_PREFIX",
+    "STACK",
+    "TOKEN_OWNER",
+    "Audit",
+    "Kind",
+    "World",
+    "content_differences",
+    "model_from_outputs",
+]
