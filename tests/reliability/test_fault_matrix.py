@@ -27,134 +27,21 @@ with the admin token) so that the next cell is judged on its own.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pbs_provider.schemas.base import PbsObject
 from pbs_sim.testing import SimHandle, start_simulator
 from tests.engine import engine
 
 from .faults import FAULTS, FaultSpec, Probe
 from .report import REPORT, Scenario
-from .world import (
-    ACL_ENTRY,
-    API_TOKEN,
-    KINDS,
-    NAMESPACE,
-    REMOTE,
-    SYNC_JOB,
-    TOKEN_OWNER,
-    USER,
-    Audit,
-    Kind,
-    World,
-)
+from .stack_under_test import MANAGED, Managed, config, create_outside_objects, edit_by_hand
+from .world import KINDS, Audit, Kind, World
 
-API = "/api2/json"
 OPERATIONS = ("create", "update", "refresh", "delete")
 VERBS = {"create": "up", "update": "up", "refresh": "refresh", "delete": "up"}
 STEP_OPS = {"create": {"create"}, "update": {"update"}, "refresh": {"same", "update"}, "delete": {"delete"}}
-
-
-@dataclass(frozen=True)
-class Managed:
-    """The stack's resource of one kind: names, the request each operation makes, its config."""
-
-    kind: Kind
-    urn: str
-    """The resource name in the program (the last URN segment)."""
-    key: str
-    """The PBS key (`PbsObject.key()`), as provider messages name the object."""
-    requests: dict[str, tuple[str, str]]
-    """operation → (HTTP method, path pattern) of the request the fault is armed for."""
-
-
-def _item(collection: str, item: str) -> dict[str, tuple[str, str]]:
-    return {
-        "create": ("POST", f"{API}{collection}"),
-        "update": ("PUT", f"{API}{collection}/{item}"),
-        "refresh": ("GET", f"{API}{collection}/{item}"),
-        "delete": ("DELETE", f"{API}{collection}/{item}"),
-    }
-
-
-ACL_PATH, ACL_ROLE = "/datastore/store1", "DatastoreReader"
-TOKEN = f"{TOKEN_OWNER}!rel-token"
-NS_PATH = f"{API}/admin/datastore/store1/namespace"
-MANAGED = (
-    Managed(REMOTE, "rel-remote", "rel-remote", _item("/config/remote", "rel-remote")),
-    Managed(SYNC_JOB, "rel-job", "rel-job", _item("/config/sync", "rel-job")),
-    Managed(USER, "rel-user@pbs", "rel-user@pbs", _item("/access/users", "rel-user*")),
-    Managed(
-        API_TOKEN,
-        TOKEN,
-        TOKEN,
-        {
-            **_item("/access/users/owner*/token", "rel-token"),
-            "create": ("POST", f"{API}/access/users/owner*/token/rel-token"),
-        },
-    ),
-    Managed(
-        ACL_ENTRY,
-        f"onprem:{ACL_PATH}:{TOKEN_OWNER}:{ACL_ROLE}",
-        f"{ACL_PATH}:{TOKEN_OWNER}:{ACL_ROLE}",
-        {"create": ("PUT", f"{API}/access/acl"), "update": ("PUT", f"{API}/access/acl"),
-         "refresh": ("GET", f"{API}/access/acl"), "delete": ("PUT", f"{API}/access/acl")},
-    ),
-    Managed(
-        NAMESPACE,
-        "onprem:store1:rel-ns",
-        "store1:rel-ns",
-        # PBS has nothing to change on a namespace: its update only reads
-        {"create": ("POST", NS_PATH), "update": ("GET", NS_PATH), "refresh": ("GET", NS_PATH),
-         "delete": ("DELETE", NS_PATH)},
-    ),
-)  # fmt: skip
-assert {m.kind for m in MANAGED} == set(KINDS)
-
-
-def config(version: int | None) -> tuple[dict[str, Any], dict[str, dict[str, PbsObject]]]:
-    """Stack config of version 1 or 2 (None: nothing), and the objects it describes by kind."""
-    if version is None:
-        empty = {"remotes": {}, "remotePasswords": {}, "syncJobs": {}, "users": {}, "userPasswords": {}}
-        return {**empty, "tokens": {}, "acls": [], "namespaces": []}, {}
-    v2 = version == 2
-    remote = {
-        "server": "onprem",
-        "host": "pbs-cloud.example.com",
-        "authId": "sync@pbs!rel",
-        "comment": f"v{version}",
-    }
-    remote |= {"port": 8008} if v2 else {}
-    job = {"server": "onprem", "store": "store1", "remoteStore": "offsite", "comment": f"v{version}"}
-    job |= {"schedule": "hourly", "transferLast": 3} if v2 else {"schedule": "daily"}
-    user = {"server": "onprem", "comment": f"v{version}", "email": f"v{version}@example.com"}
-    token = {"server": "onprem", "comment": f"v{version}"}
-    acl = {"server": "onprem", "path": ACL_PATH, "authId": TOKEN_OWNER, "role": ACL_ROLE, "propagate": not v2}
-    namespace = {"server": "onprem", "store": "store1", "ns": "rel-ns", "deleteGroups": v2}
-    passwords = {"remote": f"rel-remote-pw-{version}", "user": "rel-user-password"}
-    stack = {
-        "remotes": {"rel-remote": remote}, "remotePasswords": {"rel-remote": passwords["remote"]},
-        "syncJobs": {"rel-job": job},
-        "users": {"rel-user@pbs": user}, "userPasswords": {"rel-user@pbs": passwords["user"]},
-        "tokens": {TOKEN: token}, "acls": [acl], "namespaces": [namespace],
-    }  # fmt: skip
-    inputs = {
-        REMOTE.name: {"name": "rel-remote", "password": passwords["remote"], **remote},
-        SYNC_JOB.name: {"jobId": "rel-job", **job},
-        USER.name: {"userid": "rel-user@pbs", "password": passwords["user"], **user},
-        API_TOKEN.name: {"userid": TOKEN_OWNER, "tokenName": "rel-token", **token},
-        ACL_ENTRY.name: acl,
-        NAMESPACE.name: namespace,
-    }
-    wanted = {}
-    for kind in KINDS:
-        model = kind.schema.parse(inputs[kind.name])
-        wanted[kind.name] = {model.key(): model}
-    return stack, wanted
 
 
 def step_done(result: engine.Result, op: str, urn: str) -> bool:
@@ -206,21 +93,7 @@ class Chain:
         self.fault, self.sim = fault, sim
         self.scenarios: list[Scenario] = []
         self.world = World(sim, tmp, password_auth=fault.password_auth, read_timeout=fault.read_timeout)
-        # what exists outside the stack: another client's objects, and the token's owner
-        other_remote = {
-            "name": "other-remote",
-            "host": "other.example.com",
-            "auth-id": "x@pbs",
-            "password": "x",
-        }
-        for path, body in (
-            ("/config/remote", other_remote),
-            ("/config/sync", {"id": "other-job", "store": "offsite", "remote-store": "store1"}),
-            ("/access/users", {"userid": "other@pbs"}),
-            ("/access/users/other@pbs/token/other", {}),
-            ("/access/users", {"userid": TOKEN_OWNER}),
-        ):  # fmt: skip
-            sim.api("POST", path, json=body).raise_for_status()
+        create_outside_objects(sim)
 
     def desire(self, version: int | None) -> None:
         self.world.desire(*config(version))
@@ -343,13 +216,7 @@ def run_chain(fault: FaultSpec, tmp: Path) -> list[Scenario]:
         chain.operation("create")
         chain.desire(2)
         chain.operation("update")
-        for path in (  # out-of-band edits that the refresh must see
-            "/config/remote/rel-remote",
-            "/config/sync/rel-job",
-            "/access/users/rel-user@pbs",
-            f"/access/users/{TOKEN_OWNER}/token/rel-token",
-        ):
-            sim.api("PUT", path, json={"comment": "edited by hand"}).raise_for_status()
+        edit_by_hand(sim)
         chain.operation("refresh")
         chain.desire(None)
         chain.operation("delete")
