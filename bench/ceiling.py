@@ -2,8 +2,10 @@
 
 Raw keep-alive `requests` sessions on 4 threads (the bench's client side) send a fixed number of
 requests as fast as the simulator answers: `GET /version` (no config file involved), `GET
-/config/sync/{id}` (parses `sync.cfg`, like PBS does per request) and config writes (`PUT
-/config/sync/{id}` with a new comment: lock, read, digest, write, rename). Measured with one job
+/config/sync/{id}` (parses `sync.cfg`, like PBS does per request), `GET /admin/sync?store=`
+(the status of every job of the datastore: what the SyncJob provider reads after each create,
+update and refresh) and config writes (`PUT /config/sync/{id}` with a new comment: lock, read,
+digest, write, rename). Measured with one job
 in `sync.cfg` and again with the largest N of the whole-program runs, because the simulator's
 cost per request grows with the size of the config file.
 """
@@ -43,6 +45,9 @@ def measure(sim: ExternalSim, job_id: str, gets: int, writes: int, label: str) -
     def get_job(_: int) -> None:
         session().get(f"{base}/config/sync/{job_id}", timeout=60).raise_for_status()
 
+    def list_status(_: int) -> None:
+        session().get(f"{base}/admin/sync", params={"store": "ds1"}, timeout=120).raise_for_status()
+
     def put_job(i: int) -> None:
         session().put(
             f"{base}/config/sync/{job_id}", json={"comment": f"c{i}"}, timeout=60
@@ -63,6 +68,7 @@ def measure(sim: ExternalSim, job_id: str, gets: int, writes: int, label: str) -
             "workers": WORKERS,
             "get_version": _rate(pool, gets, get_version),
             "get_sync_job": _rate(pool, max(gets // 4, WORKERS), get_job),
+            "get_admin_sync": _rate(pool, max(gets // 50, WORKERS), list_status),
             "config_write": _rate(pool, writes, put_job),
         }
     sim.clear_request_log()

@@ -6,7 +6,9 @@ real plugin, the engine's step logic; steps run one at a time). Reported per ver
 (median over repeats), time per resource, the plugin's RPC time and the HTTP calls the verb made,
 and the growth exponent over N (least-squares slope of log time on log N; 1 = linear). Because
 every run has a fixed cost (program and plugin start, ≈ 1 s), the exponent is also fitted on the
-marginal time t(N) - t(1) over N - 1, which is what "per resource" growth means.
+marginal time t(N) - t(1) over N - 1, which is what "per resource" growth means, and on the
+time the plugin spent in RPCs (Check, Diff, Create, ...: the provider path with its HTTP calls,
+without the program and the engine). `destroy` runs no program, so it has no RPC breakdown.
 
 The jobs are written compactly (short names, only server/store/remote/remoteStore): the
 real `pulumi-language-python` hands the whole stack config to the program in ONE environment
@@ -121,24 +123,44 @@ def stack_run(
     return run
 
 
-def config_env_bytes(run: StackRun) -> int:
-    """Length of the `PULUMI_CONFIG=<json>` string the language host would put in the environment."""
+def config_env(run: StackRun) -> str:
+    """The `PULUMI_CONFIG` value the language host would set for this stack."""
     config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in run.kwargs()["config"].items()}
-    return len("PULUMI_CONFIG=") + len(json.dumps(config).encode()) + 1
+    return json.dumps(config)
+
+
+def config_env_bytes(run: StackRun) -> int:
+    """Length of the `PULUMI_CONFIG=<json>` environment string, terminating NUL included."""
+    return len("PULUMI_CONFIG=") + len(config_env(run).encode()) + 1
+
+
+def _starts(value: str) -> bool:
+    """Can a process be started with `PULUMI_CONFIG=value` in its environment?"""
+    try:
+        subprocess.run([sys.executable, "-c", "pass"], env={"PULUMI_CONFIG": value}, check=True, timeout=30)
+    except OSError:
+        return False  # E2BIG: "Argument list too long"
+    return True
 
 
 def config_size(sim: ExternalSim) -> dict[str, Any]:
-    """Bytes of PULUMI_CONFIG per job, and the most jobs one stack can hold on Linux, per job style."""
+    """Bytes of PULUMI_CONFIG per job and the most jobs one stack can hold on Linux, per job style;
+    checked by starting a process with the config of that many jobs, and of a few more."""
     out = {}
     with tempfile.TemporaryDirectory(prefix="bench-cfg-") as tmp:
         for style, make in (("compact", compact_jobs), ("typical", typical_jobs)):
             base = config_env_bytes(stack_run(sim, Path(tmp), make(sim.name, 0)))
             hundred = config_env_bytes(stack_run(sim, Path(tmp), make(sim.name, 100)))
             per_job = (hundred - base) / 100
+            limit = int((MAX_ARG_STRLEN - base) // per_job)
             out[style] = {
                 "bytes_per_job": round(per_job, 1),
                 "base_bytes": base,
-                "max_jobs": int((MAX_ARG_STRLEN - base) // per_job),
+                "max_jobs": limit,
+                "starts_at_max": _starts(config_env(stack_run(sim, Path(tmp), make(sim.name, limit)))),
+                "starts_at_max_plus_5": _starts(
+                    config_env(stack_run(sim, Path(tmp), make(sim.name, limit + 5)))
+                ),
                 "example": next(iter(make(sim.name, 1).items())),
             }
     return out
@@ -206,7 +228,14 @@ def run(
         points = [(e["n"], e[verb]["wall"]["median"]) for e in per_n if e["n"] >= 10]
         base = next((e[verb]["wall"]["median"] for e in per_n if e["n"] == 1), None)
         marginal = [(n - 1, t - base) for n, t in points] if base is not None else []
+        rpc = [
+            (e["n"], sum(t for k, t in e[verb]["rpc_s"].items() if k not in ("start", "Configure")))
+            for e in per_n
+            if e["n"] >= 10 and e[verb]["rpc_s"]
+        ]
         growth[verb] = {
+            "rpc_exponent": stats.growth_exponent([n for n, _ in rpc], [t for _, t in rpc]),
+            "rpc_per_resource_s": {str(n): t / (n + 1) for n, t in rpc},
             "exponent": stats.growth_exponent([n for n, _ in points], [t for _, t in points]),
             "exponent_marginal": stats.growth_exponent([n for n, _ in marginal], [t for _, t in marginal]),
             "marginal_per_resource_s": {str(n + 1): (t / n if n else None) for n, t in marginal},

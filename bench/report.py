@@ -25,6 +25,15 @@ def _verb_cell(v: dict[str, Any]) -> str:
     return f"{fmt_median(v['wall'])}; {fmt_seconds(v['per_resource_s'])}/res; {v['calls']} calls"
 
 
+def _size_text(style: str, s: dict[str, Any]) -> str:
+    text = f"{style} jobs {s['bytes_per_job']:.0f} B/job → at most {s['max_jobs']} jobs per stack"
+    if "starts_at_max" in s:
+        ok = "starts" if s["starts_at_max"] else "does NOT start"
+        over = "fails (E2BIG)" if not s["starts_at_max_plus_5"] else "still starts"
+        text += f" (checked: {s['max_jobs']} {ok}, {s['max_jobs'] + 5} {over})"
+    return text
+
+
 def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
@@ -153,20 +162,36 @@ def render(result: dict[str, Any]) -> str:
             per = ", ".join(
                 f"N={n}: {fmt_seconds(t)}" for n, t in g["marginal_per_resource_s"].items() if t is not None
             )
-            rows.append([v, exp, marg, per or "-"])
+            rpc_exp = "-" if g.get("rpc_exponent") is None else f"{g['rpc_exponent']:.2f}"
+            rpc_per = ", ".join(
+                f"N={n}: {fmt_seconds(t)}" for n, t in (g.get("rpc_per_resource_s") or {}).items()
+            )
+            rows.append([v, exp, marg, per or "-", rpc_exp, rpc_per or "-"])
         lines += _table(
-            ["verb", "growth exponent (wall)", "exponent of t(N) - t(1)", "marginal time per resource"], rows
+            [
+                "verb",
+                "growth exponent (wall)",
+                "exponent of t(N) - t(1)",
+                "marginal time per resource",
+                "exponent of plugin RPC time",
+                "plugin RPC time per resource",
+            ],
+            rows,
         )
         lines += [""]
         size = prog.get("config_size") or {}
         if size:
             lines += [
                 "Stack config size (`PULUMI_CONFIG`, one environment string, Linux limit 128 KiB): "
-                + "; ".join(
-                    f"{style} jobs {s['bytes_per_job']:.0f} B/job → at most {s['max_jobs']} jobs per stack"
-                    for style, s in size.items()
-                )
+                + "; ".join(_size_text(style, s) for style, s in size.items())
                 + ".",
+                "",
+            ]
+        sdk = prog.get("sdk_recursion_at")
+        if sdk:
+            lines += [
+                f"Pulumi SDK: `serialize_provider` fails with RecursionError at dynamic resource {sdk} of a "
+                f"program; these runs used the bench's workaround ({prog['sdk_workaround']}).",
                 "",
             ]
 
@@ -193,11 +218,19 @@ def render(result: dict[str, Any]) -> str:
                     str(c["jobs_in_sync_cfg"]),
                     f"{c['get_version']['per_s']:.0f}/s",
                     f"{c['get_sync_job']['per_s']:.0f}/s",
+                    f"{c['get_admin_sync']['per_s']:.1f}/s" if "get_admin_sync" in c else "-",
                     f"{c['config_write']['per_s']:.0f}/s",
                 ]
             )
         lines += _table(
-            ["jobs in sync.cfg", "GET /version", "GET /config/sync/{id}", "PUT /config/sync/{id}"], rows
+            [
+                "jobs in sync.cfg",
+                "GET /version",
+                "GET /config/sync/{id}",
+                "GET /admin/sync?store=",
+                "PUT /config/sync/{id}",
+            ],
+            rows,
         )
         lines += [""]
 
