@@ -90,7 +90,7 @@ class Push:
         try:
             self._perms.check(self.p.local_user, path, priv)
         except ApiError as exc:
-            raise _context(context, SyncError(exc.message)) from None
+            raise _context(context, SyncError(exc.message))
 
     # --- store -----------------------------------------------------------------------------------
     def run(self) -> SyncStats:
@@ -170,7 +170,7 @@ class Push:
             except Exception as exc:
                 raise _context(
                     f"Creation of remote namespace {ns_text(current)} failed, remote returned error", exc
-                ) from None
+                )
             self.log(f"Successfully created new namespace {ns_text(current)} on remote")
             existing.append(current)
             parent = current
@@ -197,7 +197,7 @@ class Push:
                 except Exception as exc:
                     raise _context(
                         f"Failed to remove remote namespace {ns_text(target_ns)}, remote returned error", exc
-                    ) from None
+                    )
             except Exception as exc:
                 self.warn(f"Encountered errors: {chain(exc)}")
                 self.warn(f"Failed to remove vanished namespace {ns_text(target_ns)} from remote!")
@@ -233,7 +233,7 @@ class Push:
         try:
             items = p.target.groups(target_ns)
         except Exception as exc:
-            raise _context("Failed to fetch remote groups, remote returned error", exc) from None
+            raise _context("Failed to fetch remote groups, remote returned error", exc)
         owned: list[BackupGroup] = []
         not_owned: set[BackupGroup] = set()
         for item in items:
@@ -281,7 +281,7 @@ class Push:
                     except Exception as exc:
                         raise _context(
                             f"Failed to remove remote group {group}, remote returned error", exc
-                        ) from None
+                        )
                 except Exception as exc:
                     self.warn(f"Encountered errors: {chain(exc)}")
                     self.warn(f"Failed to remove vanished group {group} from remote!")
@@ -319,7 +319,7 @@ class Push:
         try:
             target_items = sorted(p.target.snapshots(target_ns, group), key=lambda item: item["backup-time"])
         except Exception as exc:
-            raise _context("Failed to fetch remote snapshots, remote returned error", exc) from None
+            raise _context("Failed to fetch remote snapshots, remote returned error", exc)
         last_time = target_items[-1]["backup-time"] if target_items else None
 
         kept = [
@@ -373,7 +373,7 @@ class Push:
                     except Exception as exc:
                         raise _context(
                             "Failed to remove remote snapshot, remote returned error", exc
-                        ) from None
+                        )
                     self.glog(group, f"Removed vanished snapshot {name} from remote")
                 except Exception as exc:
                     self.gwarn(group, f"Encountered errors: {chain(exc)}")
@@ -400,7 +400,7 @@ class Push:
         try:
             p.target.upload(self._map(namespace), snap)  # the backup session: checks happen over there
         except Exception as exc:
-            raise _context(prefix, exc) from None
+            raise _context(prefix, exc)
         stats = SyncStats()
         for archive in snap.files:
             name = archive["filename"]

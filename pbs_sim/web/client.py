@@ -111,16 +111,16 @@ class HttpClient:
             try:
                 ipaddress.ip_address(self.host)
             except ValueError:
-                raise _connect_error(errors.CONNECT_DNS) from None
+                raise _connect_error(errors.CONNECT_DNS)
             raise _connect_error(errors.CONNECT_UNREACHABLE)
         try:
             return socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
         except ConnectionRefusedError:
-            raise _connect_error(errors.CONNECT_REFUSED) from None
+            raise _connect_error(errors.CONNECT_REFUSED)
         except TimeoutError:
-            raise _connect_error(errors.CONNECT_TIMEOUT) from None
+            raise _connect_error(errors.CONNECT_TIMEOUT)
         except OSError as exc:
-            raise _connect_error(f"tcp connect error: {exc.strerror} (os error {exc.errno})") from None
+            raise _connect_error(f"tcp connect error: {exc.strerror} (os error {exc.errno})")
 
     def _probe_tls(self) -> bool:
         """True if the chain is trusted; False if pinned by fingerprint; raises otherwise."""
@@ -132,7 +132,7 @@ class HttpClient:
         except ssl.SSLCertVerificationError:
             pass
         except (ssl.SSLError, OSError) as exc:
-            raise _connect_error(str(exc)) from None
+            raise _connect_error(str(exc))
         finally:
             raw.close()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -143,7 +143,7 @@ class HttpClient:
             with context.wrap_socket(raw, server_hostname=self.host) as tls:
                 der = tls.getpeercert(binary_form=True) or b""
         except (ssl.SSLError, OSError) as exc:
-            raise _connect_error(str(exc)) from None
+            raise _connect_error(str(exc))
         finally:
             raw.close()
         if self._fingerprint is not None and self._fingerprint == fingerprint_of_der(der):
@@ -222,7 +222,7 @@ class HttpClient:
         except requests.Timeout:
             raise SyncError(errors.HTTP_REQUEST_TIMED_OUT) from None
         except requests.RequestException as exc:
-            raise _connect_error(str(exc)) from None
+            raise _connect_error(str(exc))
         if not 200 <= response.status_code < 300:
             raise HttpError(response.status_code, response.text)
         if not response.content:
