@@ -157,18 +157,20 @@ def _check_owners(c: JobCheck, source: Side, target: Side, wanted: list[Group]) 
     ) + (" …" if len(conflicts) > SHOWN else "")
     who = f"the remote's `{writer}`" if push else f"the job's owner `{writer}`"
     if push:
+        outcome = "PBS would skip them with a warning (a push only writes to groups its remote user owns)"
         fix = (
             f"change the owner of those groups on `{target.facts.name}` to `{writer}` (or remove them), "
             "or push into another namespace"
         )
         key = c.job.key_of("remoteNs")
     else:
+        outcome = "PBS would refuse them (owner check failed) and fail the run"
         fix = hint_owner_check()
         key = c.job.key_of("owner")
     c.error(
         "owner",
-        f"{len(conflicts)} backup group(s) at the target belong to someone other than {who}: {named}; PBS "
-        "would refuse to sync them (owner check failed)",
+        f"{len(conflicts)} backup group(s) at the target belong to someone other than {who}: {named}; "
+        f"{outcome}",
         fix,
         key,
     )

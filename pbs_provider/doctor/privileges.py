@@ -6,7 +6,9 @@ Three identities matter (API reference §4.6, §6.7, §6.8; PBS `src/api2/config
 * the **deployer** — the stack's `authId` for the job's server: PBS checks its *modify access*
   when the job is created, changed, deleted or run (`deployer_needs`);
 * the job's **owner** (`owner`, `root@pam` when unset) on the job's server while the job runs:
-  a pull writes the snapshots as the owner, a push reads what the owner may read (`owner_needs`);
+  a pull writes the snapshots as the owner; a push reads what the owner may read and checks the
+  owner's `Remote.Datastore*` privileges on the remote path (`owner_needs`,
+  `owner_remote_namespace_need`);
 * the **remote's** `authId` on the other server: a push writes there (Datastore.Backup, Prune for
   `removeVanished`, Modify on the parent to create the namespace), a pull reads there
   (Datastore.Audit + Datastore.Read; Datastore.Backup alone shows only the groups it owns)
@@ -169,13 +171,19 @@ def deployer_needs(job: JobShape, deployer: str) -> list[Need]:
 def owner_needs(job: JobShape, local_ns_exists: bool = True) -> list[Need]:
     """What the job's owner needs on the job's server while the job runs."""
     if job.direction == "push":
+        remote = {"Remote.DatastoreBackup"} | ({"Remote.DatastorePrune"} if job.remove_vanished else set())
         return [
             Need(
                 job.local_anchor,
                 (frozenset({READ}),),
                 "to read the snapshots it pushes",
                 partial=frozenset({BACKUP}),
-            )
+            ),
+            Need(
+                remote_path(job.remote or "-", job.remote_store, job.remote_ns),
+                (frozenset(remote),),
+                "to push to this remote datastore" + (" and prune there" if job.remove_vanished else ""),
+            ),
         ]
     target = {BACKUP} | ({PRUNE} if job.remove_vanished else set())
     needs = [
@@ -199,6 +207,16 @@ def owner_needs(job: JobShape, local_ns_exists: bool = True) -> list[Need]:
             )
         )
     return needs
+
+
+def owner_remote_namespace_need(job: JobShape) -> Need:
+    """A push whose target namespace is missing creates it; PBS first checks the owner's
+    Remote.DatastoreModify on that namespace's remote path (`check_ns_remote_datastore_privs`)."""
+    return Need(
+        remote_path(job.remote or "-", job.remote_store, job.remote_ns),
+        (frozenset({"Remote.DatastoreModify"}),),
+        f"to create namespace `{job.remote_ns}` on the remote",
+    )
 
 
 def remote_needs(job: JobShape, remote_ns_exists: bool = True) -> list[Need]:

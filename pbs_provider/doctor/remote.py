@@ -32,7 +32,7 @@ from pbs_provider.client.errors import (
 from pbs_provider.doctor.access import check_need
 from pbs_provider.doctor.context import JobCheck, error_text
 from pbs_provider.doctor.facts import PbsFacts
-from pbs_provider.doctor.privileges import parent_path, remote_needs
+from pbs_provider.doctor.privileges import owner_remote_namespace_need, parent_path, remote_needs
 from pbs_provider.doctor.probe import Probe, probe
 from pbs_provider.pbs_types.ids import normalize_fingerprint, parse_authid
 from pbs_provider.stack_config import ACLS_KEY, REPLICATIONS_KEY
@@ -303,5 +303,16 @@ def check_remote(c: JobCheck) -> RemoteSide | None:
             who=f"the remote's `{remote.auth_id}`",
             check="remote-privileges",
             key=_privilege_key(c, modify),
+        )
+    if not exists and c.local is not None:  # a push creates the namespace: PBS asks the owner first
+        owner = c.shape.effective_owner
+        check_need(
+            c,
+            c.local,
+            owner,
+            owner_remote_namespace_need(c.shape),
+            who=f"the job's owner `{owner}`",
+            check="owner",
+            key=c.job.key_of("owner"),
         )
     return RemoteSide(view, view.name)

@@ -224,15 +224,22 @@ def test_an_owner_without_privileges(stack, world):
     world.onprem.api("POST", "/access/users", json={"userid": "ops@pbs"}).raise_for_status()
     push = {**job_inputs(stack, "push-cloud"), "owner": "ops@pbs"}
     stack.set(syncJobs={"push-cloud": push})
-    finding = only_error(doctor(stack), "owner")
-    assert finding.key == "syncJobs.push-cloud.owner"
-    assert finding.what.startswith("the job's owner `ops@pbs` lacks Datastore.Read on /datastore/store1")
-    assert finding.fix == "grant role DatastoreReader on /datastore/store1 to `ops@pbs`"
-    world.onprem.api(
-        "PUT",
-        "/access/acl",
-        json={"path": "/datastore/store1", "role": "DatastoreBackup", "auth-id": "ops@pbs"},
-    ).raise_for_status()
+    read, remote = [f for f in doctor(stack).errors if f.subject == "job push-cloud"]
+    assert read.check == remote.check == "owner" and read.key == remote.key == "syncJobs.push-cloud.owner"
+    assert read.what.startswith("the job's owner `ops@pbs` lacks Datastore.Read on /datastore/store1")
+    assert read.fix == "grant role DatastoreReader on /datastore/store1 to `ops@pbs`"
+    # a push also checks the owner's rights on the remote path while it runs
+    assert remote.what.startswith(
+        "the job's owner `ops@pbs` lacks Remote.DatastoreBackup on /remote/cloud-push/offsite"
+    )
+    assert remote.fix == "grant role RemoteSyncPushOperator on /remote/cloud-push/offsite to `ops@pbs`"
+    for path, role in (
+        ("/datastore/store1", "DatastoreBackup"),
+        ("/remote/cloud-push", "RemoteSyncPushOperator"),
+    ):
+        world.onprem.api(
+            "PUT", "/access/acl", json={"path": path, "role": role, "auth-id": "ops@pbs"}
+        ).raise_for_status()
     report = doctor(stack)
     assert errors(report, "owner") == []
     partial = [f for f in report.warnings if f.check == "owner"]

@@ -10,6 +10,7 @@ from pbs_provider.doctor.privileges import (
     deployer_needs,
     is_correct_owner,
     owner_needs,
+    owner_remote_namespace_need,
     remote_needs,
     roles_granting,
 )
@@ -55,7 +56,13 @@ def test_pull_deployer_needs_local_backup_and_remote_read_without_namespace():
 
 
 def test_owner_needs_at_run_time():
-    assert paths(owner_needs(PUSH)) == {"/datastore/store1/a": [{"Datastore.Read"}]}
+    assert paths(owner_needs(PUSH)) == {
+        "/datastore/store1/a": [{"Datastore.Read"}],
+        "/remote/cloud/offsite/site1": [{"Remote.DatastoreBackup"}],  # checked again at run time
+    }
+    assert paths([owner_remote_namespace_need(PUSH)]) == {
+        "/remote/cloud/offsite/site1": [{"Remote.DatastoreModify"}]
+    }
     assert owner_needs(PUSH)[0].partial == {"Datastore.Backup"}  # only its own groups
     assert paths(owner_needs(PULL, local_ns_exists=False)) == {
         "/datastore/store1/a": [{"Datastore.Backup"}],
