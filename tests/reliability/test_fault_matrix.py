@@ -101,6 +101,7 @@ class Chain:
     def operation(self, op: str) -> None:
         world = self.world
         self.sim.clear_request_log()
+        world.foreign_edits.clear()  # a later edit of the same object replaces an earlier one
         probes: dict[Kind, Probe] = {
             res.kind: self.fault.arm(world, res.kind, *res.requests[op], res.key) for res in MANAGED
         }
