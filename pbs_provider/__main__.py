@@ -65,7 +65,9 @@ def _run(args: argparse.Namespace) -> int:
     except (StackFileError, StackConfigError, JobLookupError) as error:
         print(f"run: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
-    settings = RunSettings(wait=not args.no_wait, timeout=args.timeout, poll_interval=args.poll_interval)
+    settings = RunSettings(
+        wait=not args.no_wait, timeout=args.timeout, poll_interval=args.poll_interval, strict=args.strict
+    )
     try:
         return run_job(config, job, sys.stdout, settings)
     except RunError as error:
@@ -122,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-wait", action="store_true", help="print the task id and return at once")
     run.add_argument("--timeout", type=float, help="stop waiting after this many seconds (exit 1)")
     run.add_argument("--poll-interval", type=float, default=0.5, help="seconds between task polls (0.5)")
+    run.add_argument("--strict", action="store_true", help="exit 1 when the task ends with warnings too")
     run.set_defaults(func=_run)
 
     doctor = commands.add_parser("doctor", help="check every sync job of a stack against the live servers")

@@ -4,7 +4,8 @@ The job is named by its config key (`syncJobs.<key>`, `replications.<key>`) or i
 run is PBS's own manual run, `POST /admin/sync/{id}/run` (API reference §5.1), made with the
 credentials the stack uses for the job's server; its task log is shown as it is written, each line
 with the seconds since the start, and the exit code is the task's outcome: 0 for `OK` and
-`WARNINGS: n`, 1 when the task failed, could not be started, or was still running at `--timeout`.
+`WARNINGS: n` (1 with `--strict`: PBS warns e.g. when a push skips groups its remote user does not
+own), 1 when the task failed, could not be started, or was still running at `--timeout`.
 
 This is deliberately not a resource input (`runAfterApply`): a run is an action, not desired state
 (see the README part "Run a job now, and the preflight doctor").
@@ -35,6 +36,8 @@ class RunSettings:
     wait: bool = True
     timeout: float | None = None
     poll_interval: float = 0.5
+    strict: bool = False
+    """Warnings fail the run too."""
 
 
 def start_run(client: PbsClient, job_id: str) -> str:
@@ -109,4 +112,5 @@ def run_job(
     except PbsError as error:
         raise RunError(f"cannot follow task {upid}: {error}") from None
     progress.outcome(job, outcome)
-    return EXIT_OK if outcome.succeeded else EXIT_FAILED
+    failed = outcome.state == "error" or (settings.strict and outcome.state == "warnings")
+    return EXIT_FAILED if failed else EXIT_OK

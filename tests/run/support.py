@@ -39,10 +39,14 @@ class DevWorld:
         return {"onprem": self.onprem, "cloud": self.cloud}
 
 
-def dev_world(factory: Callable[..., SimHandle]) -> DevWorld:
+def dev_world(factory: Callable[..., SimHandle], sync_runner: str = "null") -> DevWorld:
+    """`sync_runner="pbs"`: runs really pull and push between the two (default: runs move nothing)."""
     secret = str(uuid.uuid4())
-    onprem = factory("onprem", datastores=["store1"], tokens=[(DEV_REMOTE_TOKEN, str(uuid.uuid4()))])
-    cloud = factory("cloud", datastores=["offsite"], tokens=[(DEV_REMOTE_TOKEN, secret)])
+    common = {"sync_runner": sync_runner}
+    onprem = factory(
+        "onprem", datastores=["store1"], tokens=[(DEV_REMOTE_TOKEN, str(uuid.uuid4()))], **common
+    )
+    cloud = factory("cloud", datastores=["offsite"], tokens=[(DEV_REMOTE_TOKEN, secret)], **common)
     return DevWorld(onprem, cloud, secret)
 
 
