@@ -318,3 +318,10 @@ CONNECT_CERT_VERIFY = (
 FINGERPRINT_MISMATCH = "WARNING: certificate fingerprint does not match expected fingerprint!"
 FINGERPRINT_NOT_CONFIRMED = "certificate validation failed - Certificate fingerprint was not confirmed."
 HTTP_REQUEST_TIMED_OUT = "http request timed out"
+
+# --- remote scan (pbs src/api2/config/remote.rs) -------------------------------------------------
+SCAN_PARSE_FAILED = "Failed to parse remote scan api result."
+
+
+def scan_failed(name: str, reason: str) -> str:
+    return f"failed to scan remote '{name}' - {reason}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from pbs_sim import grammar
 from pbs_sim.models.backend import DEFAULT_JOB_LOCK_TIMEOUT, PbsBackend, ServerIdentity
+from pbs_sim.models.remote_scan import RemoteScanner
 from pbs_sim.models.seed import apply_seed, parse_seed_text
 from pbs_sim.models.sync_runner import PbsSyncRunner
 from pbs_sim.routes.table import build_router
@@ -89,6 +90,7 @@ class Simulator:
         if cfg.seed_content is not None:
             spec = parse_seed_text(cfg.seed_content.read_text())
             apply_seed(spec, backend.datastores, backend.datastores.content)
+        backend.remote_scan = RemoteScanner(backend.remotes, self._client_factory)
         if cfg.sync_runner == "pbs":
             backend.sync.runner = PbsSyncRunner(
                 backend.datastores, backend.content, backend.perms, backend.remotes, self._client_factory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pbs_sim.clock import SimClock
 from pbs_sim.config_store import ConfigFile
@@ -55,6 +56,8 @@ class PbsBackend:
         self.datastores = DatastoreStore(data_dir, self.perms, self.acl_file)
         self.content = ContentAccess(self.datastores, self.perms, self.tasks)
         self.sync = SyncJobStore(data_dir, self.perms, self.jobs, self.tasks, now, self.datastores.require)
+        # set by the server, which owns the network side: GET /config/remote/{name}/scan
+        self.remote_scan: Any = None
 
     def config_files(self) -> dict[str, ConfigFile]:
         """The digest-checked config files by file name (for the digest-race switch)."""

@@ -57,12 +57,6 @@ class PushParams:
     throttle: Throttle
 
 
-def _context(message: str, cause: BaseException) -> SyncError:
-    error = SyncError(message)
-    error.__cause__ = cause
-    return error
-
-
 class Push:
     def __init__(self, params: PushParams, perms: PermissionResolver, worker: WorkerTask) -> None:
         self.p = params
@@ -90,7 +84,7 @@ class Push:
         try:
             self._perms.check(self.p.local_user, path, priv)
         except ApiError as exc:
-            raise _context(context, SyncError(exc.message))
+            raise SyncError(context) from SyncError(exc.message)
 
     # --- store -----------------------------------------------------------------------------------
     def run(self) -> SyncStats:
@@ -112,9 +106,9 @@ class Push:
         try:
             existing = p.target.namespaces()
         except Exception as exc:
-            raise SyncError(
-                chain(_context("Fetching remote namespaces failed, remote returned error", exc))
-            ) from None
+            context = SyncError("Fetching remote namespaces failed, remote returned error")
+            context.__cause__ = exc
+            raise SyncError(chain(context)) from None
 
         errors_seen = False
         synced: set[Namespace] = set()
@@ -168,9 +162,9 @@ class Push:
             try:
                 self.p.target.create_namespace(component, parent)
             except Exception as exc:
-                raise _context(
-                    f"Creation of remote namespace {ns_text(current)} failed, remote returned error", exc
-                )
+                raise SyncError(
+                    f"Creation of remote namespace {ns_text(current)} failed, remote returned error"
+                ) from exc
             self.log(f"Successfully created new namespace {ns_text(current)} on remote")
             existing.append(current)
             parent = current
@@ -195,9 +189,9 @@ class Push:
                 try:
                     deleted = p.target.remove_namespace(target_ns)
                 except Exception as exc:
-                    raise _context(
-                        f"Failed to remove remote namespace {ns_text(target_ns)}, remote returned error", exc
-                    )
+                    raise SyncError(
+                        f"Failed to remove remote namespace {ns_text(target_ns)}, remote returned error"
+                    ) from exc
             except Exception as exc:
                 self.warn(f"Encountered errors: {chain(exc)}")
                 self.warn(f"Failed to remove vanished namespace {ns_text(target_ns)} from remote!")
@@ -233,7 +227,7 @@ class Push:
         try:
             items = p.target.groups(target_ns)
         except Exception as exc:
-            raise _context("Failed to fetch remote groups, remote returned error", exc)
+            raise SyncError("Failed to fetch remote groups, remote returned error") from exc
         owned: list[BackupGroup] = []
         not_owned: set[BackupGroup] = set()
         for item in items:
@@ -279,9 +273,9 @@ class Push:
                     try:
                         deleted = p.target.remove_group(target_ns, group)
                     except Exception as exc:
-                        raise _context(
-                            f"Failed to remove remote group {group}, remote returned error", exc
-                        )
+                        raise SyncError(
+                            f"Failed to remove remote group {group}, remote returned error"
+                        ) from exc
                 except Exception as exc:
                     self.warn(f"Encountered errors: {chain(exc)}")
                     self.warn(f"Failed to remove vanished group {group} from remote!")
@@ -319,7 +313,7 @@ class Push:
         try:
             target_items = sorted(p.target.snapshots(target_ns, group), key=lambda item: item["backup-time"])
         except Exception as exc:
-            raise _context("Failed to fetch remote snapshots, remote returned error", exc)
+            raise SyncError("Failed to fetch remote snapshots, remote returned error") from exc
         last_time = target_items[-1]["backup-time"] if target_items else None
 
         kept = [
@@ -371,9 +365,7 @@ class Push:
                     try:
                         p.target.forget_snapshot(target_ns, item)
                     except Exception as exc:
-                        raise _context(
-                            "Failed to remove remote snapshot, remote returned error", exc
-                        )
+                        raise SyncError("Failed to remove remote snapshot, remote returned error") from exc
                     self.glog(group, f"Removed vanished snapshot {name} from remote")
                 except Exception as exc:
                     self.gwarn(group, f"Encountered errors: {chain(exc)}")
@@ -400,7 +392,7 @@ class Push:
         try:
             p.target.upload(self._map(namespace), snap)  # the backup session: checks happen over there
         except Exception as exc:
-            raise _context(prefix, exc)
+            raise SyncError(prefix) from exc
         stats = SyncStats()
         for archive in snap.files:
             name = archive["filename"]

@@ -40,12 +40,6 @@ _TOKEN_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ' "#<>`
 LogFn = Callable[[str, str], None]  # (level "warn"|"error", message)
 
 
-def _connect_error(cause: str) -> SyncError:
-    error = SyncError(errors.CLIENT_CONNECT_ERROR)
-    error.__cause__ = SyncError(cause)
-    return error
-
-
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -111,16 +105,18 @@ class HttpClient:
             try:
                 ipaddress.ip_address(self.host)
             except ValueError:
-                raise _connect_error(errors.CONNECT_DNS)
-            raise _connect_error(errors.CONNECT_UNREACHABLE)
+                raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_DNS)
+            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_UNREACHABLE)
         try:
             return socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
         except ConnectionRefusedError:
-            raise _connect_error(errors.CONNECT_REFUSED)
+            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_REFUSED)
         except TimeoutError:
-            raise _connect_error(errors.CONNECT_TIMEOUT)
+            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_TIMEOUT)
         except OSError as exc:
-            raise _connect_error(f"tcp connect error: {exc.strerror} (os error {exc.errno})")
+            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(
+                f"tcp connect error: {exc.strerror} (os error {exc.errno})"
+            )
 
     def _probe_tls(self) -> bool:
         """True if the chain is trusted; False if pinned by fingerprint; raises otherwise."""
@@ -132,7 +128,7 @@ class HttpClient:
         except ssl.SSLCertVerificationError:
             pass
         except (ssl.SSLError, OSError) as exc:
-            raise _connect_error(str(exc))
+            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(str(exc))
         finally:
             raw.close()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -143,7 +139,7 @@ class HttpClient:
             with context.wrap_socket(raw, server_hostname=self.host) as tls:
                 der = tls.getpeercert(binary_form=True) or b""
         except (ssl.SSLError, OSError) as exc:
-            raise _connect_error(str(exc))
+            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(str(exc))
         finally:
             raw.close()
         if self._fingerprint is not None and self._fingerprint == fingerprint_of_der(der):
@@ -152,7 +148,7 @@ class HttpClient:
             self._log("warn", errors.FINGERPRINT_MISMATCH)
             self._log("warn", f"expected:    {self._fingerprint}")
         self._log("error", errors.FINGERPRINT_NOT_CONFIRMED)
-        raise _connect_error(errors.CONNECT_CERT_VERIFY)
+        raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_CERT_VERIFY)
 
     def _ensure_session(self) -> requests.Session:
         with self._lock:
@@ -222,7 +218,7 @@ class HttpClient:
         except requests.Timeout:
             raise SyncError(errors.HTTP_REQUEST_TIMED_OUT) from None
         except requests.RequestException as exc:
-            raise _connect_error(str(exc))
+            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(str(exc))
         if not 200 <= response.status_code < 300:
             raise HttpError(response.status_code, response.text)
         if not response.content:
