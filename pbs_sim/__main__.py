@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from pbs_sim import grammar
+from pbs_sim.models.seed import SeedError
 from pbs_sim.server import DEFAULT_VERSION, Simulator, SimulatorConfig
 
 
@@ -101,7 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    simulator.start()
+    try:
+        simulator.start()
+    except (OSError, SeedError) as exc:
+        source = f"{args.seed_content}: " if isinstance(exc, SeedError) else ""
+        sys.stderr.write(f"pbs_sim: cannot start - {source}{exc}\n")
+        simulator.stop()
+        return 2
     ready = {
         "url": simulator.url,
         "fingerprint": simulator.fingerprint,

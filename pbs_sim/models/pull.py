@@ -56,6 +56,7 @@ class PullParams:
     encrypted_only: bool
     verified_only: bool
     throttle: Throttle
+    resync_corrupt: bool = False
 
 
 class Pull:
@@ -268,16 +269,24 @@ class Pull:
 
         source_times: set[int] = set()
         candidates: list[int] = []
+        corrupt: set[int] = set()  # resync-corrupt: local copies whose last verification failed
         for item in raw:
             if exclude_not_verified_or_encrypted(item, p.verified_only, p.encrypted_only):
                 continue
             source_times.add(item["backup-time"])
             candidates.append(item["backup-time"])
+            if p.resync_corrupt:
+                local = self._content.snapshot(p.store, target_ns, group, item["backup-time"])
+                if local is not None and local.verify_state == "failed":
+                    corrupt.add(item["backup-time"])
         cutoff = max(len(candidates) - p.transfer_last, 0) if p.transfer_last else 0
         already_synced = SkipInfo(SkipInfo.ALREADY_SYNCED)
         transfer_last = SkipInfo(SkipInfo.TRANSFER_LAST)
         todo = []
         for pos, backup_time in enumerate(candidates):
+            if backup_time in corrupt:
+                todo.append(backup_time)
+                continue
             # the newest local snapshot is always re-synced (its log or verify state may be new)
             if last_sync is not None and last_sync > backup_time:
                 already_synced.update(backup_time)
@@ -295,7 +304,7 @@ class Pull:
         for pos, backup_time in enumerate(todo):
             try:
                 result: SyncStats | Exception = self._pull_snapshot_from(
-                    namespace, target_ns, group, backup_time
+                    namespace, target_ns, group, backup_time, backup_time in corrupt
                 )
             except Exception as exc:
                 result = exc
@@ -319,17 +328,22 @@ class Pull:
 
     # --- snapshot --------------------------------------------------------------------------------
     def _pull_snapshot_from(
-        self, namespace: Namespace, target_ns: Namespace, group: BackupGroup, backup_time: int
+        self, namespace: Namespace, target_ns: Namespace, group: BackupGroup, backup_time: int, corrupt: bool
     ) -> SyncStats:
         p = self.p
         existing = self._content.snapshot(p.store, target_ns, group, backup_time)
         prefix = Snapshot(group, backup_time).time_string
         manifest = p.source.read_manifest(namespace, group, backup_time)  # opens the reader session
-        self.glog(group, f"{prefix}: start sync" if existing is None else f"re-sync snapshot {prefix}")
+        if existing is None:
+            self.glog(group, f"{prefix}: start sync")
+        elif corrupt:
+            self.glog(group, f"re-sync snapshot {prefix} due to corruption")
+        else:
+            self.glog(group, f"re-sync snapshot {prefix}")
         if manifest is None:
             self.glog(group, f"{prefix}: skipped because vanished since start of sync")
             return SyncStats()
-        if existing is not None and existing.manifest() == manifest:
+        if existing is not None and not corrupt and existing.manifest() == manifest:
             self.glog(group, f"{prefix}: no data changes")
             return SyncStats()
         ignore, not_verified = manifest_not_verified_or_encrypted(manifest, p.verified_only, p.encrypted_only)
@@ -339,9 +353,10 @@ class Pull:
             self.glog(group, f"{prefix}: skipped, did not match verified-only/encrypted-only filter")
             return SyncStats()
         snap = Snapshot.from_manifest(manifest)
+        # archives already here (same name, size, crypt mode) are kept, unless the copy is corrupt
         present = (
             {(f["filename"], f.get("size"), f.get("crypt-mode")) for f in existing.files}
-            if existing
+            if existing is not None and not corrupt
             else set()
         )
         stats = SyncStats()

@@ -108,6 +108,7 @@ class PbsSyncRunner:
             encrypted_only=bool(job.get("encrypted-only", False)),
             verified_only=bool(job.get("verified-only", False)),
             throttle=Throttle(job.get("rate-in"), job.get("burst-in")),
+            resync_corrupt=bool(job.get("resync-corrupt", False)),
         )
         return Pull(params, self._datastores, self._access, self._perms, worker).run()
 

@@ -259,3 +259,20 @@ def test_local_sync_between_datastores(onprem):
     assert state == "OK", log
     assert names(onprem, "store2") == names(onprem, "store1")
     assert log[1] == "sync datastore 'store2' from 'store1'"
+
+
+def test_resync_corrupt(onprem, cloud):
+    onprem.seed_content({"store1": [{"group": "vm/100", "snapshots": 2}]})
+    admin_remote(cloud, onprem)
+    pull_job(cloud)
+    assert run(cloud, "pull1")[0] == "OK"
+    # a verify job on the target found the older copy broken
+    cloud.seed_content({"offsite": [{"group": "vm/100", "snapshots": [{"time": D1, "verified": "failed"}]}]})
+    log = run(cloud, "pull1")[1]
+    assert f"[vm/100]: vm/100: skipped: 1 snapshot(s) ({D1}) - {OLDER}" in log  # not without resync-corrupt
+    ok(cloud.api("PUT", "/config/sync/pull1", json={"resync-corrupt": True}))
+    state, log = run(cloud, "pull1")
+    assert state == "OK"
+    assert f"[vm/100]: re-sync snapshot {D1} due to corruption" in log
+    assert f"[vm/100]: {D1}/drive-scsi0.img.fidx: downloaded 1 GiB (1 GiB/s)" in log
+    assert [s["verified"] for s in cloud.content("offsite")["offsite"][0]["snapshots"]] == [None, None]
