@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make demo: start two local PBS simulators ("onprem" and "cloud") and `pulumi up` the dev stack against them.
+# make demo: start two local PBS simulators ("onprem" and "cloud", with backup content from scripts/demo-seed/),
+# `pulumi up` the dev stack against them, check it with the preflight doctor, run its push job now and show the
+# replicated datastore.
 # make demo-stop (this script with "stop"): stop the simulators. Re-running the demo is safe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,8 @@ if ! command -v pulumi >/dev/null 2>&1; then
   exit 127
 fi
 
-# start_simulator NAME PORT DATASTORE TOKEN_SECRET: start (or reuse) one simulator; data under .demo/NAME
+# start_simulator NAME PORT DATASTORE TOKEN_SECRET: start (or reuse) one simulator; data under .demo/NAME,
+# backup content from scripts/demo-seed/NAME.yaml (kept across restarts; seeding again changes nothing)
 start_simulator() {
   local name=$1 port=$2 store=$3 secret=$4
   local pidfile=$DEMO_DIR/$name.pid ready=$DEMO_DIR/$name.ready.json
@@ -44,6 +47,7 @@ start_simulator() {
   rm -f "$ready"
   "$PY" -m pbs_sim --data-dir "$DEMO_DIR/$name" --port "$port" --node "$name" \
     --root-password "$DEMO_ROOT_PASSWORD" --datastore "$store" --token "root@pam!pulumi=$secret" \
+    --seed-content "scripts/demo-seed/$name.yaml" \
     >"$ready" 2>"$DEMO_DIR/$name.log" &
   echo $! >"$pidfile"
   # The simulator prints one JSON line when it is ready to serve.
@@ -69,9 +73,35 @@ pulumi up --yes --stack dev
 echo
 echo "Stack outputs:"
 pulumi stack output --stack dev --json
+
+echo
+echo "Preflight doctor: python -m pbs_provider doctor --stack dev"
+"$PY" -m pbs_provider doctor --stack dev
+echo
+echo "Run the push job now: python -m pbs_provider run --stack dev push-cloud"
+"$PY" -m pbs_provider run --stack dev push-cloud
+
+echo
+echo "The replicated datastore (cloud:offsite, read through the PBS API):"
+DEMO_SECRET=$DEMO_CLOUD_TOKEN_SECRET DEMO_CA=$DEMO_DIR/cloud/proxy.pem "$PY" - <<'PY'
+import os
+
+import requests
+
+api = "https://127.0.0.1:18008/api2/json/admin/datastore/offsite"
+session = requests.Session()
+session.trust_env = False  # no proxy, and REQUESTS_CA_BUNDLE must not replace the demo CA
+session.headers["Authorization"] = f"PBSAPIToken=root@pam!pulumi:{os.environ['DEMO_SECRET']}"
+session.verify = os.environ["DEMO_CA"]
+for item in session.get(f"{api}/namespace", timeout=10).json()["data"]:
+    ns = item["ns"]
+    for group in session.get(f"{api}/groups", params={"ns": ns} if ns else None, timeout=10).json()["data"]:
+        name = f"{group['backup-type']}/{group['backup-id']}"
+        print(f"  {ns or '(root)':10} {name:18} {group['backup-count']} snapshot(s), owner {group['owner']}")
+PY
 cat <<MSG
 
-The dev stack is up. Look at what it made on the simulators, for example:
+The dev stack is up and replicating. Look at what it made on the simulators, for example:
   source scripts/demo.env
   curl -sk -H "Authorization: PBSAPIToken=root@pam!pulumi:\$DEMO_ONPREM_TOKEN_SECRET" \\
     'https://127.0.0.1:18007/api2/json/config/sync?sync-direction=all'
@@ -79,5 +109,8 @@ The dev stack is up. Look at what it made on the simulators, for example:
     https://127.0.0.1:18007/api2/json/config/remote
 Preview a change: edit stacks/Pulumi.dev.yaml, then run
   PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=\$DEMO_CONFIG_PASSPHRASE pulumi preview --diff --stack dev
+Check and run the jobs yourself (same passphrase in the environment):
+  PULUMI_CONFIG_PASSPHRASE=\$DEMO_CONFIG_PASSPHRASE .venv/bin/python -m pbs_provider doctor --stack dev --verbose
+  PULUMI_CONFIG_PASSPHRASE=\$DEMO_CONFIG_PASSPHRASE .venv/bin/python -m pbs_provider run --stack dev push-cloud
 Stop the simulators with: make demo-stop   (their data stays in .demo/; state in .pulumi-state/)
 MSG

@@ -10,7 +10,8 @@ config key to change (`findings`). The checks, in order:
 * `remote` — the remote's host:port answers, its certificate matches the pin, its credentials work
   and carry the privileges the direction needs there, the datastore and namespace exist there;
 * `content` — the source holds something to sync (a namespace mismatch transfers nothing) and no
-  group at the target belongs to someone else.
+  group at the target belongs to someone else;
+* `loops` — no two jobs of the stack copy each other's groups back and forth (config only).
 
 The doctor only reads. It is not wired into the providers' `check`: `check` runs at every
 `pulumi preview` and stays free of requests beyond the cached version lookup (see the README part
@@ -23,6 +24,7 @@ from pbs_provider.doctor.content import check_content
 from pbs_provider.doctor.context import JobCheck
 from pbs_provider.doctor.findings import ERROR, OK, WARNING, Finding, Report
 from pbs_provider.doctor.local import check_local
+from pbs_provider.doctor.loops import check_loops
 from pbs_provider.doctor.remote import check_remote
 from pbs_provider.doctor.servers import check_servers
 from pbs_provider.stack_config import StackConfig, StackConfigError
@@ -34,11 +36,13 @@ def run_doctor(config: StackConfig, *, probe_timeout: float = 5.0) -> Report:
     report = Report()
     findings, servers = check_servers(config.servers)
     report.extend(findings)
-    for job in stack_jobs(config):
+    jobs = stack_jobs(config)
+    for job in jobs:
         check = JobCheck(config, job, servers, probe_timeout)
         if check_local(check):
             check_content(check, check_remote(check))
         report.extend(check.findings)
+    report.extend(check_loops(jobs))
     return report
 
 

@@ -1,7 +1,9 @@
 """`make demo` end to end, with a test double of the `pulumi` CLI (tests/demo/bin/pulumi) first on PATH.
 
 The demo runs in a copy of the project (its own .demo/ and .pulumi-state/) and starts the two simulators
-on the dev stack's fixed ports 18007 and 18008.
+on the dev stack's fixed ports 18007 and 18008, seeded from scripts/demo-seed/. After `pulumi up` it runs
+the preflight doctor and the push job (`python -m pbs_provider doctor|run --stack dev`) and ends with the
+replicated datastore.
 """
 
 from __future__ import annotations
@@ -58,6 +60,20 @@ def run(cmd: list[str], cwd: Path, path: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+def cloud_groups(secrets: dict[str, str], project: Path) -> dict[tuple[str, str], int]:
+    """(namespace, group) -> snapshot count in cloud:offsite, through the PBS API."""
+    cloud = requests.Session()
+    cloud.headers["Authorization"] = f"PBSAPIToken=root@pam!pulumi:{secrets['DEMO_CLOUD_TOKEN_SECRET']}"
+    ca = str(project / ".demo" / "cloud" / "proxy.pem")
+    api = "https://127.0.0.1:18008/api2/json/admin/datastore/offsite"
+    found = {}
+    for item in cloud.get(f"{api}/namespace", timeout=10, verify=ca).json()["data"]:
+        params = {"ns": item["ns"]} if item["ns"] else None
+        for group in cloud.get(f"{api}/groups", params=params, timeout=10, verify=ca).json()["data"]:
+            found[(item["ns"], f"{group['backup-type']}/{group['backup-id']}")] = group["backup-count"]
+    return found
+
+
 def test_make_demo_without_the_pulumi_cli_says_how_to_install_it(project_copy):
     path = ":".join(p for p in os.environ["PATH"].split(":") if not (Path(p) / "pulumi").exists())
     result = run(["make", "demo"], project_copy, path)
@@ -90,10 +106,33 @@ def test_make_demo_brings_up_the_dev_stack_and_is_safe_to_rerun(project_copy):
         == cert_fingerprint(project_copy / ".demo" / "cloud" / "proxy.pem").lower()
     )
 
+    # the preflight doctor passed (the dev stack's push/pull loop is a warning), then the push job ran
+    out = first.stdout
+    assert "Preflight doctor: python -m pbs_provider doctor --stack dev" in out
+    assert "doctor: 0 error(s), 1 warning(s)" in out and "WARNING job push-cloud: sync loop" in out
+    assert "Summary: sync job pushed" in out and "sync job `push-cloud` succeeded" in out
+    # ...and the cloud datastore holds exactly the seeded on-prem backups, owned by the remote's token
+    expected = {
+        ("", "ct/200"): 2,
+        ("", "ct/9000"): 4,  # cloud's own templates, untouched
+        ("", "host/pbs-config"): 1,
+        ("", "vm/100"): 3,
+        ("", "vm/101"): 2,
+        ("site-a", "vm/300"): 2,
+    }
+    assert cloud_groups(secrets, project_copy) == expected
+    listing = out[out.index("The replicated datastore") :]
+    assert "site-a     vm/300             2 snapshot(s), owner root@pam!pulumi" in listing
+    for secret in secrets.values():
+        assert secret not in first.stdout + first.stderr or secret == secrets["DEMO_CONFIG_PASSPHRASE"]
+
     second = run(["make", "demo"], project_copy, path)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "already running" in second.stdout
     assert "4 unchanged" in second.stdout and "created" not in second.stdout
+    assert "doctor: 0 error(s)" in second.stdout
+    assert "Summary: sync job found no new data to push" in second.stdout  # replicated already
+    assert cloud_groups(secrets, project_copy) == expected
 
     stop = run(["make", "demo-stop"], project_copy, path)
     assert stop.returncode == 0 and "stopped simulator onprem" in stop.stdout

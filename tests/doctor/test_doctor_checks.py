@@ -55,7 +55,8 @@ def job_inputs(run, key: str) -> dict:
 def test_a_healthy_deployment_has_no_findings_beyond_content(stack):
     report = doctor(stack)
     assert report.errors == [], "\n".join(report.lines())
-    assert [f for f in report.warnings if f.check != "content"] == []
+    # the dev stack pushes everything to offsite and pulls its templates back: a loop (config check)
+    assert [f.check for f in report.warnings if f.check != "content"] == ["loop"]
     assert report.exit_code() == 0
     checks = {(f.subject, f.check) for f in report.findings}
     for subject in ("job push-cloud", "job pull-templates"):
