@@ -231,3 +231,67 @@ def test_namespace_with_groups_needs_delete_groups(onprem):
     )
     assert stats == {"protected-snapshots": 0, "removed-groups": 1, "removed-snapshots": 1}
     assert ok(onprem.api("GET", "/admin/datastore/store1/namespace")) == [{"ns": ""}]
+
+
+def _manifest(onprem, time=1714521600):
+    [snap] = [
+        s
+        for s in ok(
+            onprem.api(
+                "GET", "/admin/datastore/store1/snapshots", params={"backup-type": "vm", "backup-id": "100"}
+            )
+        )
+        if s["backup-time"] == time
+    ]
+    return {
+        "backup-type": "vm",
+        "backup-id": "100",
+        "backup-time": time,
+        "files": snap["files"][1:],
+        "unprotected": {},
+    }
+
+
+def test_backup_session_checks(onprem):
+    onprem.seed_content({"store1": [{"group": "vm/100", "snapshots": 1}]})
+    manifest = _manifest(onprem)
+    upgrade = {"Upgrade": "proxmox-backup-protocol-v1"}
+
+    def backup(headers=upgrade, **overrides):
+        body = {"store": "store1", "backup-type": "vm", "backup-id": "100", "backup-time": 1714608000}
+        body.update(overrides)
+        body["manifest"] = json.dumps({**manifest, "backup-time": body["backup-time"]})
+        return onprem.api("POST", "/backup", json=body, headers=headers)
+
+    error(backup(headers={}), 400, "missing Upgrade header")
+    error(backup(headers={"Upgrade": "h2c"}), 400, "invalid protocol name")
+    error(backup(ns="nope"), 404, "namespace not found")
+    # the admin token does not own root@pam's group (a token never owns its user's groups)
+    error(backup(), 400, "backup owner check failed (root@pam!admin != root@pam)")
+    onprem.seed_content({"store1": [{"group": "vm/100", "owner": "root@pam!admin", "snapshots": []}]})
+    error(backup(**{"backup-time": 1714521600}), 400, "backup timestamp is older than last backup.")
+    assert ok(backup()) is None
+    assert onprem.snapshot_names("store1") == ["vm/100/2024-05-01T00:00:00Z", "vm/100/2024-05-02T00:00:00Z"]
+    tasks = ok(onprem.api("GET", "/nodes/localhost/tasks", params={"typefilter": "backup"}))
+    assert [t["worker_id"] for t in tasks] == ["store1:vm/100"]
+
+
+def test_reader_session_checks(onprem):
+    onprem.seed_content({"store1": [{"group": "vm/100", "snapshots": 1}]})
+    secret = sync_user(onprem, "alice@pbs", "t")
+    params = {"store": "store1", "backup-type": "vm", "backup-id": "100", "backup-time": 1714521600}
+    upgrade = {"Upgrade": "proxmox-backup-reader-protocol-v1"}
+
+    def read(**extra):
+        return as_token(
+            onprem, "alice@pbs!t", secret, "GET", "/reader", params={**params, **extra}, headers=upgrade
+        )
+
+    error(read(), 400, "no permissions on /datastore/store1")
+    for who in ("alice@pbs", "alice@pbs!t"):
+        grant(onprem, "/datastore/store1", who, "DatastoreBackup")
+    error(read(), 400, "backup owner check failed!")
+    for who in ("alice@pbs", "alice@pbs!t"):
+        grant(onprem, "/datastore/store1", who, "DatastoreReader")
+    assert ok(read())["files"][1]["filename"] == "drive-scsi0.img.fidx"
+    error(read(**{"backup-time": 1}), 400, "snapshot vm/100/1970-01-01T00:00:01Z does not exist.")

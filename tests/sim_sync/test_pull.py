@@ -276,3 +276,16 @@ def test_resync_corrupt(onprem, cloud):
     assert f"[vm/100]: re-sync snapshot {D1} due to corruption" in log
     assert f"[vm/100]: {D1}/drive-scsi0.img.fidx: downloaded 1 GiB (1 GiB/s)" in log
     assert [s["verified"] for s in cloud.content("offsite")["offsite"][0]["snapshots"]] == [None, None]
+
+
+def test_resync_of_the_newest_snapshot_takes_its_new_verify_state_without_downloading(onprem, cloud):
+    onprem.seed_content({"store1": [{"group": "vm/100", "snapshots": [{"time": D1}]}]})
+    admin_remote(cloud, onprem)
+    pull_job(cloud)
+    assert run(cloud, "pull1")[0] == "OK"
+    onprem.seed_content({"store1": [{"group": "vm/100", "snapshots": [{"time": D1, "verified": True}]}]})
+    state, log = run(cloud, "pull1")
+    assert state == "OK"
+    assert f"[vm/100]: re-sync snapshot {D1}" in log
+    assert not any("downloaded" in line for line in log)  # the archives are already there
+    assert cloud.content("offsite")["offsite"][0]["snapshots"][0]["verified"] == "ok"
