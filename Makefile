@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint demo demo-stop bench clean
+.PHONY: venv test lint demo demo-stop bench reliability clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo-stop:
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The reliability suite alone (also part of `make test`); prints its summary at the end.
+reliability: $(STAMP)
+	$(PY) -m pytest tests/reliability -m reliability -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .demo .pulumi-state
