@@ -39,10 +39,11 @@ class DevWorld:
         return {"onprem": self.onprem, "cloud": self.cloud}
 
 
-def dev_world(factory: Callable[..., SimHandle], sync_runner: str = "null") -> DevWorld:
-    """`sync_runner="pbs"`: runs really pull and push between the two (default: runs move nothing)."""
+def dev_world(factory: Callable[..., SimHandle], sync_runner: str = "null", **options: Any) -> DevWorld:
+    """`sync_runner="pbs"`: runs really pull and push between the two (default: runs move nothing);
+    `options` go to both simulators (e.g. `job_lock_timeout`)."""
     secret = str(uuid.uuid4())
-    common = {"sync_runner": sync_runner}
+    common = {"sync_runner": sync_runner, **options}
     onprem = factory(
         "onprem", datastores=["store1"], tokens=[(DEV_REMOTE_TOKEN, str(uuid.uuid4()))], **common
     )

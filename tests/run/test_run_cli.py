@@ -121,3 +121,13 @@ def test_without_the_passphrase_the_command_says_how_to_give_it(deployed, cli, m
     code, _, err = cli(deployed, "push-cloud")
     assert code == 2
     assert "is encrypted: set PULUMI_CONFIG_PASSPHRASE" in err
+
+
+def test_a_busy_job_lock_is_reported(pbs_sim_factory, tmp_path, cli):
+    world = dev_world(pbs_sim_factory, job_lock_timeout=0.1)
+    stack = dev_stack(world, tmp_path)
+    assert stack.up().ok
+    with world.onprem.job_lock_held("push-cloud"):
+        code, _, err = cli(stack, "push-cloud")
+    assert code == 1
+    assert "cannot start sync job `push-cloud`" in err and "Unable to acquire lock" in err
