@@ -315,6 +315,13 @@ CONNECT_CERT_VERIFY = (
     "error:0A000086:SSL routines:tls_post_process_server_certificate:"
     "certificate verify failed:../ssl/statem/statem_clnt.c:2091:"
 )
+
+
+def connecting_to(uri: str, detail: str) -> str:
+    """proxmox-http's connector error for TCP/DNS failures."""
+    return f"error connecting to {uri} - {detail}"
+
+
 FINGERPRINT_MISMATCH = "WARNING: certificate fingerprint does not match expected fingerprint!"
 FINGERPRINT_NOT_CONFIRMED = "certificate validation failed - Certificate fingerprint was not confirmed."
 HTTP_REQUEST_TIMED_OUT = "http request timed out"

@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 import requests
@@ -100,23 +100,27 @@ class HttpClient:
         return f"https://{host}:{self.port}"
 
     # --- connection ------------------------------------------------------------------------------
+    def _fail(self, detail: str) -> NoReturn:
+        """``client error (Connect)`` caused by proxmox-http's ``error connecting to <uri> - <detail>``."""
+        raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(
+            errors.connecting_to(f"{self.base_url}/", detail)
+        )
+
     def _tcp(self) -> socket.socket:
         if not is_loopback(self.host):
             try:
                 ipaddress.ip_address(self.host)
             except ValueError:
-                raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_DNS)
-            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_UNREACHABLE)
+                self._fail(errors.CONNECT_DNS)
+            self._fail(errors.CONNECT_UNREACHABLE)
         try:
             return socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
         except ConnectionRefusedError:
-            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_REFUSED)
+            self._fail(errors.CONNECT_REFUSED)
         except TimeoutError:
-            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(errors.CONNECT_TIMEOUT)
+            self._fail(errors.CONNECT_TIMEOUT)
         except OSError as exc:
-            raise SyncError(errors.CLIENT_CONNECT_ERROR) from SyncError(
-                f"tcp connect error: {exc.strerror} (os error {exc.errno})"
-            )
+            self._fail(f"tcp connect error: {exc.strerror} (os error {exc.errno})")
 
     def _probe_tls(self) -> bool:
         """True if the chain is trusted; False if pinned by fingerprint; raises otherwise."""

@@ -13,7 +13,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from pbs_sim.models.sync_common import SyncError, chain
 from pbs_sim.testing import start_simulator
+from pbs_sim.web.client import HttpClient
 from tests.sim_sync.support import admin_remote, job, names, ok, pull_job, push_job, remote, run, sync_user
 
 D1 = "2024-05-01T00:00:00Z"
@@ -267,3 +269,22 @@ def test_push_to_a_target_without_namespace_support(tmp_path, onprem):
             **{"remote-store": "offsite", "sync-direction": "push"},
         )
         assert run(onprem, "push1")[0] == "Unsupported remote api version, minimum v2.2 required"
+
+
+def test_connect_errors_carry_pbs_cause_chain():
+    """``client error (Connect)`` is what PBS 4 prints with ``{}``; ``{:#}`` shows the cause."""
+    port = _closed_port()
+    client = HttpClient("127.0.0.1", port, "sync@pbs!t", "secret")
+    with pytest.raises(SyncError) as refused:
+        client.request("GET", "/api2/json/version")
+    assert str(refused.value) == "client error (Connect)"
+    assert chain(refused.value) == (
+        f"client error (Connect): error connecting to https://127.0.0.1:{port}/ - "
+        "tcp connect error: Connection refused (os error 111)"
+    )
+    with pytest.raises(SyncError) as unknown:
+        HttpClient("pbs.example.com", None, "sync@pbs!t", "secret").request("GET", "/api2/json/version")
+    assert chain(unknown.value).endswith(
+        "https://pbs.example.com:8007/ - dns error: failed to lookup address information: "
+        "Name or service not known"
+    )
