@@ -46,7 +46,13 @@ TOKEN = f"{TOKEN_OWNER}!rel-token"
 NS_PATH = f"{API}/admin/datastore/store1/namespace"
 MANAGED = (
     Managed(REMOTE, "rel-remote", "rel-remote", _item("/config/remote", "rel-remote")),
-    Managed(SYNC_JOB, "rel-job", "rel-job", _item("/config/sync", "rel-job")),
+    Managed(
+        SYNC_JOB,
+        "rel-job",
+        "rel-job",
+        # a refresh may read the job from the status listing `GET /admin/sync` or from its item
+        {**_item("/config/sync", "rel-job"), "refresh": ("GET", f"{API}/*/sync*")},
+    ),
     Managed(USER, "rel-user@pbs", "rel-user@pbs", _item("/access/users", "rel-user*")),
     Managed(
         API_TOKEN,

@@ -10,6 +10,7 @@ taken from the schemas under test. Secret inputs must not be quoted back.
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Iterator
 from typing import Any
@@ -331,9 +332,17 @@ def plugin(onprem: SimHandle) -> Iterator[DynamicProviderHost]:
     host.stop()
 
 
+@functools.cache
+def provider_blob(kind: str) -> Any:
+    """The `__provider` input of `kind`, pickled once: pulumi's `serialize_provider` wraps
+    `pickle._Pickler._batch_setitems` once more on every call and never unwraps it, so about
+    1,000 calls in one process end in a RecursionError."""
+    return serialize_like_sdk(PROVIDERS[kind]())
+
+
 def check(host: DynamicProviderHost, kind: str, inputs: dict[str, Any]) -> list[tuple[str, str]]:
     news = {k: (P.secret(v) if (kind, k) in SECRETS else v) for k, v in inputs.items() if v is not None}
-    news["__provider"] = serialize_like_sdk(PROVIDERS[kind]())
+    news["__provider"] = provider_blob(kind)
     urn = host.urn(f"pulumi-python:dynamic/pbs:{kind}", "bad")
     return host.check(urn, {}, news, preview=True, raise_on_failure=False)[1]
 

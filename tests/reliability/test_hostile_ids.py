@@ -25,11 +25,11 @@ import pytest
 from pbs_provider.client.paths import UnsafePathError, api_path, check_path
 from pbs_provider.stack_config import StackConfigError, load_stack_config
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
+from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError
 from tests.program.stacks import PROJECT
 
 from .report import REPORT
-from .test_bad_input import BASES, PROVIDERS, SERVER, check
+from .test_bad_input import BASES, SERVER, check, provider_blob
 
 HOSTILE = [
     "a/b", "..", "../etc", "x/../y", "./x", "%2F", "a%2Fb", "%2e%2e", "x?y=1", "x#frag", "x\x00y", "x\ny",
@@ -116,7 +116,7 @@ def test_hostile_inputs_fail_check_without_a_request(plugin: DynamicProviderHost
 
 def stored_outputs(kind: str, field: str, value: str) -> dict[str, Any]:
     outputs = {**BASES[kind], field: value}
-    outputs["__provider"] = serialize_like_sdk(PROVIDERS[kind]())
+    outputs["__provider"] = provider_blob(kind)
     return outputs
 
 
