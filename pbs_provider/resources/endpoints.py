@@ -11,6 +11,8 @@ Every HTTP detail stays in the client; this module only says which paths and bod
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,9 +38,10 @@ class Endpoint:
         """The object as PBS returns it (kebab-case keys); raises `NotFound` when it is gone."""
         raise NotImplementedError
 
-    def facts(self, client: PbsClient, ident: PbsObject, current: Mapping[str, Any]) -> dict[str, Any]:
-        """Read-only facts about the object from other endpoints (kebab-case keys)."""
-        return {}
+    def refresh(self, client: PbsClient, ident: PbsObject) -> dict[str, Any]:
+        """The object for `pulumi refresh`: what `read` returns plus read-only facts PBS reports
+        elsewhere (status); raises `NotFound` when it is gone."""
+        return self.read(client, ident)
 
     def create(self, client: PbsClient, ident: PbsObject, body: Mapping[str, Any]) -> ApiResponse:
         """Create the object; raises `AlreadyExists` when its id is taken."""
@@ -90,25 +93,65 @@ class ConfigCollection(Endpoint):
 
 
 class SyncJobCollection(ConfigCollection):
-    """`/config/sync`, plus the job's schedule status from `GET /admin/sync` as facts."""
+    """`/config/sync`; a refresh reads the job from `GET /admin/sync` instead, which has every config
+    field plus the schedule status (`next-run`, `last-run-*`).
+
+    That listing covers all jobs of a datastore, so one answer serves the refresh of every job on
+    that store: it is kept per (server, store), fetched once even when the plugin's threads ask
+    together, and dropped by any write of this process to a sync job. The engine starts a plugin
+    per deployment, so a `pulumi refresh` reads one consistent snapshot per datastore: N jobs cost
+    one request per datastore, not N listings of N jobs. `STATUS_TTL` bounds the age of a snapshot
+    for a process that lives longer.
+    """
+
+    STATUS_TTL = 60.0
 
     def __init__(self) -> None:
         super().__init__("config", "sync")
+        self._listings: dict[tuple[str, str], tuple[float, dict[str, dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
 
-    def facts(self, client: PbsClient, ident: PbsObject, current: Mapping[str, Any]) -> dict[str, Any]:
-        wanted = [s.pbs_name for s in type(ident).output_only_specs() if s.pbs_name]
-        params: dict[str, Any] = {"store": current.get("store")}
-        # Push jobs are hidden unless asked for; pull is the default (and older PBS knows no other).
-        if current.get("sync-direction") == "push":
-            params["sync-direction"] = "push"
+    def refresh(self, client: PbsClient, ident: PbsObject) -> dict[str, Any]:
+        store = str(ident.get("store"))
         try:
-            listing = client.get("/admin/sync", params).data
+            listed = self._listing(client, store).get(ident.key())
         except (NotFound, PermissionDenied):
-            return {}  # an older PBS or a token without audit rights: the facts are optional
-        for item in listing if isinstance(listing, list) else []:
-            if isinstance(item, Mapping) and item.get("id") == ident.key():
-                return {name: item[name] for name in wanted if name in item}
-        return {}
+            listed = None  # an older PBS or no audit right on the listing: the item alone will do
+        if listed is not None:
+            return dict(listed)
+        return self.read(client, ident)  # moved to another store, hidden, or gone (NotFound)
+
+    def _listing(self, client: PbsClient, store: str) -> dict[str, dict[str, Any]]:
+        key = (client.name, store)
+        with self._lock:  # one fetch per key at a time; PBS answers quickly, so holding it is fine
+            cached = self._listings.get(key)
+            if cached is not None and time.monotonic() - cached[0] < self.STATUS_TTL:
+                return cached[1]
+            data = client.get("/admin/sync", {"store": store}).data  # the client adds sync-direction=all
+            jobs = {
+                str(item["id"]): dict(item)
+                for item in (data if isinstance(data, list) else [])
+                if isinstance(item, Mapping) and "id" in item
+            }
+            self._listings[key] = (time.monotonic(), jobs)
+            return jobs
+
+    def _forget(self, client: PbsClient) -> None:
+        with self._lock:
+            for key in [k for k in self._listings if k[0] == client.name]:
+                del self._listings[key]
+
+    def create(self, client: PbsClient, ident: PbsObject, body: Mapping[str, Any]) -> ApiResponse:
+        self._forget(client)
+        return super().create(client, ident, body)
+
+    def modify(self, client: PbsClient, ident: PbsObject, change: Change) -> ApiResponse | None:
+        self._forget(client)
+        return super().modify(client, ident, change)
+
+    def delete(self, client: PbsClient, ident: PbsObject) -> None:
+        self._forget(client)
+        super().delete(client, ident)
 
 
 class UserCollection(ConfigCollection):

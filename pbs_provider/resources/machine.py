@@ -69,13 +69,28 @@ def is_unknown(value: Any) -> bool:
     return False
 
 
-def _version_gaps(model: PbsObject, server: str, running: PbsVersion) -> list[Failure]:
-    """What `model` needs that a server running PBS `running` lacks."""
+def _version_gaps(
+    model: PbsObject, server: str, running: PbsVersion, changed: set[str] | None = None
+) -> list[Failure]:
+    """What `model` needs that a server running PBS `running` lacks (among `changed` inputs, if given)."""
     return [
         Failure(need.field, f"{need.what} needs PBS ≥ {need.since}; server `{server}` runs {running}")
         for need in model.version_requirements()
-        if running < parse_version(need.since)
+        if (changed is None or need.field in changed) and running < parse_version(need.since)
     ]
+
+
+def _gated(model: PbsObject, changed: set[str] | None) -> bool:
+    """Whether `model` has a version requirement on an input that is new or changed."""
+    return any(changed is None or need.field in changed for need in model.version_requirements())
+
+
+def _changed_inputs(olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str] | None:
+    """Inputs whose raw value differs from the old inputs; None (everything) for a new object or
+    a move to another server, whose version nothing has vouched for yet."""
+    if not olds or olds.get("server") != news.get("server"):
+        return None
+    return {key for key in set(olds) | set(news) if olds.get(key) != news.get(key)}
 
 
 def _redact(text: str, secrets: list[str]) -> str:
@@ -124,24 +139,25 @@ class PbsResourceProvider(ResourceProvider):
             if problem is not None:
                 failures.append(Failure("server", f"`server`: {problem}"))
         if not failures and server is not None:
-            failures.extend(self._version_failures(validation.model(), server))
+            changed = _changed_inputs(_olds, news)
+            failures.extend(self._version_failures(validation.model(), server, changed))
         return CheckResult(dict(news), [CheckFailure(f.field, f.message) for f in failures])
 
-    def _version_failures(self, model: PbsObject, server: str) -> list[Failure]:
-        if not model.version_requirements():
-            return []
+    def _version_failures(self, model: PbsObject, server: str, changed: set[str] | None) -> list[Failure]:
+        if not _gated(model, changed):
+            return []  # nothing new to gate: no `GET /version` (an unchanged `up` sends no request)
         try:
             running = self._client(server).version()
         except PbsError as error:
             return [Failure("server", f"cannot read the PBS version of server `{server}`: {error}")]
         except ProviderError as error:
             return [Failure("server", str(error))]
-        return _version_gaps(model, server, running)
+        return _version_gaps(model, server, running, changed)
 
-    def _ensure_version(self, client: PbsClient, model: PbsObject) -> None:
+    def _ensure_version(self, client: PbsClient, model: PbsObject, changed: set[str] | None = None) -> None:
         """The same gate as `check`, for create/update reached without a check in this process."""
-        if model.version_requirements():
-            gaps = _version_gaps(model, client.name, client.version())
+        if _gated(model, changed):
+            gaps = _version_gaps(model, client.name, client.version(), changed)
             if gaps:
                 raise ProviderError("; ".join(gap.message for gap in gaps))
 
@@ -174,10 +190,11 @@ class PbsResourceProvider(ResourceProvider):
             except AlreadyExists as exists:
                 if not (isinstance(desired, AdoptablePbsObject) and desired.adopt):
                     raise ProviderError(self._exists_message(desired, exists)) from None
-                self._converge(client, desired, send_write_only=True)
+                held = self._converge(client, desired, send_write_only=True)
                 # PBS never shows an existing object's one-time facts again: a set trigger renews them.
                 set_triggers = [s for s in self.schema.trigger_specs() if desired.get(s.name) is not None]
-                revealed = self._fire(client, desired, set_triggers)
+                live = self._live(desired, held, self._fire(client, desired, set_triggers))
+                return CreateResult(desired.key(), self._outputs(desired, live))
             live = self._read_live(client, desired, revealed)
         return CreateResult(desired.key(), self._outputs(desired, live))
 
@@ -198,7 +215,7 @@ class PbsResourceProvider(ResourceProvider):
         client = self._client(old.server)
         with self._errors("read", old):
             try:
-                live = self._read_live(client, old)
+                live = self.schema.from_pbs(self.endpoint.refresh(client, old))
             except NotFound:
                 return ReadResult("", {})  # gone: the engine drops it and the next `up` recreates it
         outputs = self._outputs(old, live, kept=old)
@@ -217,11 +234,15 @@ class PbsResourceProvider(ResourceProvider):
             if spec.pbs.write_only
         )
         fired = [s for s in self.schema.trigger_specs() if not s.same(old.get(s.name), desired.get(s.name))]
+        changed = {
+            s.input_name
+            for s in self.schema.input_specs()
+            if not s.same(old.get(s.name), desired.get(s.name))
+        }
         with self._errors("update", desired):
-            self._ensure_version(client, desired)
-            self._converge(client, desired, send_write_only=write_only_changed)
-            revealed = self._fire(client, desired, fired)
-            live = self._read_live(client, desired, revealed)
+            self._ensure_version(client, desired, changed if old.server == desired.server else None)
+            held = self._converge(client, desired, send_write_only=write_only_changed)
+            live = self._live(desired, held, self._fire(client, desired, fired))
         return UpdateResult(self._outputs(desired, live, kept=old))
 
     def _fire(self, client: PbsClient, desired: PbsObject, triggers: list[FieldSpec]) -> dict[str, Any]:
@@ -234,9 +255,10 @@ class PbsResourceProvider(ResourceProvider):
             )
         return revealed
 
-    def _converge(self, client: PbsClient, desired: PbsObject, *, send_write_only: bool) -> None:
+    def _converge(self, client: PbsClient, desired: PbsObject, *, send_write_only: bool) -> dict[str, Any]:
         """PUT until the live object means what `desired` says (each round digest-checked
-        against a fresh read, so a concurrent change is never overwritten unseen)."""
+        against a fresh read, so a concurrent change is never overwritten unseen). Returns the
+        object as the last round read it: what PBS holds now, without a read of its own."""
         pending_write_only = send_write_only
         last: UpdatePlan | None = None
         for _ in range(MAX_CONVERGE_ROUNDS):
@@ -252,7 +274,7 @@ class PbsResourceProvider(ResourceProvider):
                 ) from None
             last = step.plan
             if written is None:
-                return
+                return step.current
             if step.sent_write_only:
                 pending_write_only = False
         fields = ", ".join(f"`{self.schema.spec(n).input_name}`" for n in (last.fields() if last else []))
@@ -303,10 +325,21 @@ class PbsResourceProvider(ResourceProvider):
     def _read_live(
         self, client: PbsClient, ident: PbsObject, revealed: Mapping[str, Any] | None = None
     ) -> PbsObject:
-        data = self.endpoint.read(client, ident)
-        data.update(self.endpoint.facts(client, ident, data))
-        data.update(revealed or {})
-        return self.schema.from_pbs(data)
+        return self._live(ident, self.endpoint.read(client, ident), revealed)
+
+    def _live(
+        self, ident: PbsObject, data: Mapping[str, Any], revealed: Mapping[str, Any] | None
+    ) -> PbsObject:
+        """The model of `data` as PBS returned it, with the identity (a path parameter, absent from
+        some answers) from `ident` and the one-time facts a write `revealed`."""
+        merged = {
+            s.pbs_name: s.wire(value)
+            for s in self.schema.identity_specs()
+            if s.pbs_name and (value := ident.get(s.name)) is not None
+        }
+        merged.update(data)
+        merged.update(revealed or {})
+        return self.schema.from_pbs(merged)
 
     def _outputs(self, desired: PbsObject, live: PbsObject, kept: PbsObject | None = None) -> dict[str, Any]:
         """Every field as PBS reports it, plus provider-side and write-only inputs from `desired`,
@@ -338,9 +371,11 @@ class _UpdateRound:
         self.schema, self.desired, self.send_write_only = schema, desired, send_write_only
         self.plan: UpdatePlan | None = None
         self.sent_write_only = False
+        self.current: dict[str, Any] = {}
 
     def change(self, current: ApiResponse) -> dict[str, Any] | None:
         data = current.data if isinstance(current.data, Mapping) else {}
+        self.current = dict(data)
         self.plan = self.desired.plan_update(self.schema.from_pbs(data), send_write_only=self.send_write_only)
         body = self.plan.next_request()
         self.sent_write_only = body is not None and any(

@@ -123,6 +123,9 @@ def test_up_preview_refresh_destroy(deploy, sims):
     assert get(onprem, "/config/sync/push-a")["rate-out"] == "50 MiB"
 
     onprem.clear_request_log()
+    # the first refresh brings the scheduled job's status (GET /admin/sync): an output-only update
+    result = deploy.run("refresh")
+    assert result.ok and result.ops() == [("update", "job-push")], result.ops()
     for verb in ("preview", "up", "refresh", "preview"):
         result = deploy.run(verb)
         assert result.ok and result.ops() == [], (verb, result.ops(), result.diagnostics)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.engine.provider_host import ProviderRpcError
+from tests.providers.driver import start_plugin
 
 BASE = {"server": "onprem", "store": "store1", "remote": "cloud-a", "remoteStore": "offsite"}
 PULL_ALL = {
@@ -59,7 +60,8 @@ def test_pull_job_every_field_set_then_removed(stack, onprem):
     outs = stack.outputs("j")
     assert outs["groupFilter"] == ["type:vm", "exclude:group:vm/100", "regex:^ct/"]  # as PBS returns it
     assert outs["burstIn"] == "20 MiB" and outs["burstOut"] == "2 GB"
-    assert "nextRun" in outs  # a status fact from GET /admin/sync (scheduled job)
+    assert "nextRun" not in outs  # status facts come with a refresh, not with every write
+    assert stack.refresh("j") == "update" and "nextRun" in stack.outputs("j")  # from GET /admin/sync
     assert stack.plan("sync", "j", PULL_ALL) == ("same", [])
 
     minimal = required(PULL_ALL)
@@ -79,6 +81,7 @@ def test_push_job_every_field_set_then_removed(stack, onprem):
     job = live(onprem, "push-all")
     assert job["sync-direction"] == "push" and job["associated-key"] == ["key-old", "key-older"]
     assert stack.plan("sync", "j", {**PUSH_ALL, "associatedKey": ["key-older", "key-old"]}) == ("same", [])
+    assert stack.refresh("j") == "update"  # the first refresh brings the schedule status only
     assert stack.refresh("j") == "same"
     assert stack.plan("sync", "j", PUSH_ALL) == ("same", [])
     minimal = {**required(PUSH_ALL), "syncDirection": "push"}
@@ -178,11 +181,19 @@ def test_status_facts_follow_runs_without_causing_diffs(stack, onprem):
         "schedule": "daily",
     }
     stack.up("sync", "j", fields)
+    assert stack.refresh("j") == "update"  # the first refresh brings the schedule status
     outs = stack.outputs("j")
     assert outs["nextRun"] > onprem.now() and "lastRunState" not in outs
     upid = onprem.api("POST", "/admin/sync/facts-1/run").json()["data"]
     onprem.simulator.backend.tasks.wait(upid, timeout=30)
-    assert stack.refresh("j") == "update"  # the facts changed...
+    # the next `pulumi refresh` is a new deployment, so a new plugin process (whose status listing
+    # is not the one read before the run)
+    first_plugin, stack.host = stack.host, start_plugin(onprem=onprem, mirror=onprem)
+    try:
+        assert stack.refresh("j") == "update"  # the facts changed...
+    finally:
+        stack.host.stop()
+        stack.host = first_plugin
     outs = stack.outputs("j")
     assert (
         outs["lastRunUpid"] == upid and outs["lastRunState"] and outs["lastRunEndtime"] >= onprem.now() - 60

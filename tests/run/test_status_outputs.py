@@ -16,6 +16,12 @@ def test_status_outputs_follow_a_run_now_without_causing_a_diff(pbs_sim_factory,
     world = dev_world(pbs_sim_factory)
     stack = dev_stack(world, tmp_path)
     assert stack.up().ok
+    assert "nextRun" not in stack.resource("push-cloud")["outputs"]  # status comes with a refresh
+    world.onprem.clear_request_log()
+    refreshed = stack.refresh()
+    assert ("update", "push-cloud") in refreshed.ops()
+    listings = [e for e in world.onprem.request_log() if e["path"] == "/api2/json/admin/sync"]
+    assert len(listings) == 1  # one listing serves every job of the datastore
     push = stack.resource("push-cloud")["outputs"]
     assert push["nextRun"] > world.onprem.now()  # hourly: scheduled
     assert not any(k in push for k in STATUS[1:])  # never run
