@@ -17,7 +17,7 @@ from .world import ACL_ENTRY, API_TOKEN, REMOTE, SYNC_JOB, USER, Kind, World
 
 TICKET_LIFETIME = 7200
 READ_TIMEOUT = 1.0
-"""The plugin's read timeout in the `read-timeout` chain (set through `plugin_site`)."""
+"""The servers entry's `readTimeout` in the `delay past read timeout` chain (seconds)."""
 HOLD_LIMIT = 20.0
 """Upper bound for holding a request in the late-answer fault (the client retries long before)."""
 

@@ -166,7 +166,9 @@ class Chain:
             notes.append(repaired)
 
         def count(found: list[str]) -> int:
-            return len(concerning(res, found))
+            return len(
+                set(concerning(res, found))
+            )  # an object found after the operation and again later is one
 
         self.scenarios.append(
             Scenario(

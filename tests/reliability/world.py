@@ -39,7 +39,6 @@ from tests.program.stacks import PROJECT, StackRun
 from .engine_hooks import PluginLog, RpcHooks, SimHooks, run_verb
 
 STACK = "reliability"
-PLUGIN_SITE = Path(__file__).resolve().parent / "plugin_site"
 
 
 LiveObjects = dict[str, dict[str, Any]]
@@ -237,17 +236,17 @@ class World(StackRun):
         self.hooks = SimHooks(sim)
         self.plugin_log = PluginLog()
         self.rpc_hooks = RpcHooks()
-        self.env: dict[str, str] = {}
+        server: dict[str, Any] = {
+            "url": sim.url,
+            "authId": sim.admin_token_id,
+            "fingerprint": sim.fingerprint,
+        }
         if password_auth:
-            self.set(
-                servers={"onprem": {"url": sim.url, "authId": "root@pam", "fingerprint": sim.fingerprint}},
-                serverSecrets={"onprem": sim.root_password},
-            )
+            server["authId"] = "root@pam"
+            self.set(serverSecrets={"onprem": sim.root_password})
         if read_timeout is not None:
-            self.env = {
-                "PYTHONPATH": f"{PLUGIN_SITE}:{PROJECT}",
-                "PBS_RELIABILITY_READ_TIMEOUT": str(read_timeout),
-            }
+            server["readTimeout"] = read_timeout
+        self.set(servers={"onprem": server})
         self.wanted: dict[str, dict[str, PbsObject]] = {}
         self.foreign_edits: list[tuple[str, str, Callable[[], bool]]] = []
         """(kind name, what, check) for changes another client made: each check must stay true."""
@@ -272,7 +271,6 @@ class World(StackRun):
             self.state,
             rpc_hooks=self.rpc_hooks,
             plugin_log=self.plugin_log,
-            env=dict(self.env),
             **self.kwargs(),
         )
 
