@@ -2,7 +2,8 @@
 
 Tests add records to `REPORT` while they run; `tests/reliability/conftest.py` prints the summary
 at the end of the pytest run and saves it as JSON (`.pytest_cache/reliability-report.json`).
-`python -m tests.reliability.report` prints the last saved summary again.
+`python -m tests.reliability.report` prints the last saved summary again (`--markdown`: the fault
+matrix as a Markdown table).
 """
 
 from __future__ import annotations
@@ -117,6 +118,22 @@ class Report:
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
+    def matrix_markdown(self) -> str:
+        """The fault matrix as a Markdown table: ✓ survived, n/a fault cannot reach the operation
+        (run, survived), ✗ did not survive."""
+        cells = [s for s in self.scenarios if s.section == "fault matrix"]
+        faults = list(dict.fromkeys(s.fault for s in cells))
+        rows = list(dict.fromkeys((s.kind, s.op) for s in cells))
+        mark = {
+            (s.kind, s.op, s.fault): "✗" if not s.survived else ("✓" if s.exercised else "n/a") for s in cells
+        }
+        lines = ["| resource | operation | " + " | ".join(faults) + " |", "|---|---|" + "---|" * len(faults)]
+        for kind, op in rows:
+            lines.append(
+                f"| {kind} | {op} | " + " | ".join(mark.get((kind, op, f), " ") for f in faults) + " |"
+            )
+        return "\n".join(lines)
+
     def save(self, path: Path = REPORT_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = asdict(self)
@@ -142,7 +159,8 @@ def main() -> int:
     if not REPORT_PATH.exists():
         print(f"no reliability report at {REPORT_PATH}: run `make reliability` first", file=sys.stderr)
         return 1
-    print(Report.load().render())
+    report = Report.load()
+    print(report.matrix_markdown() if "--markdown" in sys.argv[1:] else report.render())
     return 0
 
 
