@@ -94,6 +94,7 @@ def test_dev_stack_lifecycle(dev, sims):
         "schedule": "mon..fri 02:30",
         "removeVanished": False,
         "rateOut": "50MiB",  # same value, other spelling: no change
+        "groupFilter": ["exclude:type:ct"],
         "comment": "on-prem -> cloud, hourly",
     }
     pull_cfg = {
