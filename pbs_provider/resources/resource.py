@@ -9,6 +9,9 @@ program, before any RPC.
 
 from __future__ import annotations
 
+import contextlib
+import pickle
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pulumi
@@ -18,6 +21,26 @@ from pydantic.alias_generators import to_camel
 from pbs_provider.schemas.base import PbsObject
 
 from .machine import PbsResourceProvider
+
+_PICKLER_PATCHED = ("_batch_setitems", "save_dict")
+
+
+@contextlib.contextmanager
+def pickler_restored() -> Iterator[None]:
+    """Undo what `pulumi.dynamic`'s `serialize_provider` leaves behind on `pickle._Pickler`.
+
+    In pulumi 3.272 it wraps `_Pickler._batch_setitems` (and replaces `save_dict`) on every call and
+    restores neither, so each dynamic resource nests one more wrapper and a program fails with
+    RecursionError at about its 986th dynamic resource. Restoring both after each resource keeps the
+    pickles identical (the wrappers only sort dict items) at any number of resources.
+    """
+    saved = {name: vars(pickle._Pickler).get(name) for name in _PICKLER_PATCHED}
+    try:
+        yield
+    finally:
+        for name, original in saved.items():
+            if original is not None:
+                setattr(pickle._Pickler, name, original)
 
 
 class PbsResource(Resource):
@@ -38,7 +61,8 @@ class PbsResource(Resource):
             opts = pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
             )
-        super().__init__(self.provider_class(), resource_name, props, opts)
+        with pickler_restored():
+            super().__init__(self.provider_class(), resource_name, props, opts)
 
     @classmethod
     def props_from(cls, inputs: dict[str, Any]) -> dict[str, Any]:
