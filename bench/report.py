@@ -190,8 +190,8 @@ def render(result: dict[str, Any]) -> str:
         sdk = prog.get("sdk_recursion_at")
         if sdk:
             lines += [
-                f"Pulumi SDK: `serialize_provider` fails with RecursionError at dynamic resource {sdk} of a "
-                f"program; these runs used the bench's workaround ({prog['sdk_workaround']}).",
+                f"Pulumi SDK: a plain `serialize_provider` raises RecursionError at dynamic resource {sdk} "
+                f"of a program; the project undoes its leftovers ({prog['sdk_workaround']}).",
                 "",
             ]
 
