@@ -209,6 +209,27 @@ def unknown_realm(realm: str) -> ApiError:
 
 ONLY_SUPERUSER_PAM = "only superuser can edit pam credentials!"
 
+# --- password change (pbs src/api2/access/mod.rs `change_password`/`user_update_auth`, src/auth.rs) --
+MISSING_PASSWORD = "missing password"  # no confirmation-password from a caller other than root@pam
+NO_PASSWORD_SET = "no password set"  # `PbsAuthenticator`: no shadow.json entry
+INVALID_CREDENTIALS = "invalid credentials"  # proxmox-sys `verify_crypt_pw`
+# PAM's `pam_authenticate` failing as the `pam` crate displays it (`PamReturnCode` "NAME (code)"); with
+# Debian's common-auth both a wrong password and an unknown account end as PAM_AUTH_ERR (inferred).
+PAM_AUTH_ERR = "AUTH_ERR (7)"
+TOKENS_CANNOT_CHANGE_PASSWORD = "API tokens cannot access this API endpoint"
+NOT_AUTHORIZED_TO_CHANGE_PASSWORD = "you are not authorized to change the password."
+
+
+def confirmation_failed(reason: str) -> ApiError:
+    """``user_update_auth``: the caller's own password did not authenticate (``http_err!(UNAUTHORIZED)``)."""
+    return ApiError(reason, 401)
+
+
+def password_target_missing(userid: str) -> ApiError:
+    # PBS's own wording ("does not exists."), a 401 from `user_update_auth`.
+    return ApiError(f"user '{userid}' does not exists.", 401)
+
+
 # --- ACLs --------------------------------------------------------------------------------------
 GROUPS_NOT_SUPPORTED = "groups are currently not supported."
 NO_SUCH_USER = "no such user."

@@ -4,6 +4,13 @@
 are generated as lower-case UUIDs, returned once (``value`` on create, ``secret`` on regenerate) and
 stored hashed in ``token.shadow``; ``pbs``-realm passwords (and the simulated PAM ``root@pam``
 password) live hashed in ``shadow.json``.
+
+``PUT /access/password`` follows pbs ``src/api2/access/mod.rs`` ``change_password`` (with
+``user_update_auth``): every caller but ``root@pam`` (and its tokens) confirms with its own password
+(401 on failure, with the realm authenticator's text); the target must exist (401); tokens are then
+refused; a user may change its own password, ``root@pam`` any, and holders of Permissions.Modify on
+``/`` those outside the ``pam`` realm. PAM is simulated: a ``pam`` user's password is kept like a
+``pbs`` one, as if every ``pam`` user were a Linux account.
 """
 
 from __future__ import annotations
@@ -107,9 +114,19 @@ class UserStore:
         return self.token_secrets.verify(tokenid, secret)
 
     def verify_password(self, userid: str, password: str) -> bool:
-        if _realm(userid) not in KNOWN_REALMS:
-            return False
-        return self.passwords.verify(userid, password)
+        return self.authentication_error(userid, password) is None
+
+    def authentication_error(self, userid: str, password: str) -> str | None:
+        """Why ``password`` does not authenticate ``userid``, as PBS's realm authenticator says it
+        (``src/auth.rs`` ``authenticate_user``), or None when it does."""
+        realm = _realm(userid)
+        if realm == "pbs":
+            if not self.passwords.has(userid):
+                return errors.NO_PASSWORD_SET
+            return None if self.passwords.verify(userid, password) else errors.INVALID_CREDENTIALS
+        if realm == "pam":
+            return None if self.passwords.verify(userid, password) else errors.PAM_AUTH_ERR
+        return errors.unknown_realm(realm).message
 
     # --- bootstrap ------------------------------------------------------------------------------
     def ensure_token(self, tokenid: str, secret: str) -> None:
@@ -208,6 +225,31 @@ class UserStore:
                     tree.delete_authid(tokenid)
             self.file.write(data)
             self._acl.write(tree)
+
+    def change_password(self, caller: str, userid: str, password: str, confirmation: str | None) -> None:
+        """``PUT /access/password``, checks in PBS's order (see the module docstring)."""
+        caller_user = user_of(caller)
+        if caller_user != ROOT_USERID:
+            if confirmation is None:
+                raise errors.confirmation_failed(errors.MISSING_PASSWORD)
+            reason = self.authentication_error(caller_user, confirmation)
+            if reason is not None:
+                raise errors.confirmation_failed(reason)
+        if caller_user != userid:
+            data, _ = self.read()
+            if self.section(data, userid, "user") is None:
+                raise errors.password_target_missing(userid)
+        if is_token(caller):
+            raise ApiError(errors.TOKENS_CANNOT_CHANGE_PASSWORD)
+        realm = _realm(userid)
+        allowed = userid == caller_user or is_superuser(caller)
+        if not allowed and realm != "pam":
+            allowed = "Permissions.Modify" in self._perms.lookup(caller, [])  # privileges on `/`
+        if not allowed:
+            raise ApiError(errors.NOT_AUTHORIZED_TO_CHANGE_PASSWORD)
+        if realm not in KNOWN_REALMS:
+            raise errors.unknown_realm(realm)
+        self.passwords.set(userid, password)
 
     # --- API: tokens ----------------------------------------------------------------------------
     def list_tokens(self, userid: str) -> tuple[list[dict[str, Any]], str]:

@@ -1,4 +1,4 @@
-"""``/version`` and ``/access/*``: tickets, users, tokens, ACLs, roles, permissions."""
+"""``/version`` and ``/access/*``: tickets, users, passwords, tokens, ACLs, roles, permissions."""
 
 from __future__ import annotations
 
@@ -108,6 +108,25 @@ USER_UPDATE_SCHEMA = (
 )
 
 
+# --- password --------------------------------------------------------------------------------------
+def change_password(ctx: Context, params: dict[str, Any]) -> Reply:
+    ctx.backend.users.change_password(
+        ctx.auth_id or "", params["userid"], params["password"], params.get("confirmation-password")
+    )
+    return Reply(None)
+
+
+# `confirmation-password`: a String of 1-1024 characters in PASSWORD_FORMAT, the bounds and format
+# of PBS's PASSWORD_SCHEMA (the same rule as a remote's password).
+PASSWORD_CHANGE_SCHEMA = ObjectSchema(
+    {
+        **USERID_PARAM,
+        "password": Property(api_types.PBS_PASSWORD, optional=False),
+        "confirmation-password": Property(api_types.REMOTE_PASSWORD),
+    }
+)
+
+
 # --- tokens ----------------------------------------------------------------------------------------
 def list_tokens(ctx: Context, params: dict[str, Any]) -> Reply:
     tokens, digest = ctx.backend.users.list_tokens(params["userid"])
@@ -212,6 +231,7 @@ def register(router: Router) -> None:
         ObjectSchema({**USERID_PARAM, "digest": api_types.digest_property()}),
         USER_MODIFY,
     )
+    router.add("PUT", "/access/password", change_password, PASSWORD_CHANGE_SCHEMA, anybody)
     router.add("GET", "/access/users/{userid}/token", list_tokens, ObjectSchema(USERID_PARAM), USER_READ)
     router.add(
         "GET", "/access/users/{userid}/token/{token-name}", read_token, ObjectSchema(TOKEN_PARAMS), USER_READ
