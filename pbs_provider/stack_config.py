@@ -236,6 +236,12 @@ def _entry_problems(
     ]
 
 
+def _ident(kind: str, *parts: Any) -> tuple[str, ...]:
+    """A PBS object's identity for duplicate checks; values are text even where the config (wrongly,
+    and reported as such by the schema check) holds a list or a map."""
+    return (kind, *(str(p) for p in parts))
+
+
 class _Loader:
     """Reads and checks the whole config; collects problems instead of stopping at the first."""
 
@@ -586,23 +592,23 @@ class _Loader:
         """The PBS objects a replication creates must not also be declared elsewhere in the stack."""
         owners: dict[tuple[str, ...], str] = {}
         for r in config.remotes.values():
-            owners[("remote", r.server, r.name)] = f"`{REMOTES_KEY}.{r.key}`"
+            owners[_ident("remote", r.server, r.name)] = f"`{REMOTES_KEY}.{r.key}`"
         for j in config.sync_jobs.values():
-            owners[("sync job", j.server, j.job_id)] = f"`{SYNC_JOBS_KEY}.{j.key}`"
+            owners[_ident("sync job", j.server, j.job_id)] = f"`{SYNC_JOBS_KEY}.{j.key}`"
         for t in config.tokens.values():
-            owners[("API token", t.server, t.token_id)] = f"`{TOKENS_KEY}.{t.key}`"
+            owners[_ident("API token", t.server, t.token_id)] = f"`{TOKENS_KEY}.{t.key}`"
         for a in config.acls.values():
             i = a.inputs
-            owners[("ACL entry", *(str(i.get(k)) for k in ("server", "path", "authId", "role")))] = (
+            owners[_ident("ACL entry", *(i.get(k) for k in ("server", "path", "authId", "role")))] = (
                 f"`{ACLS_KEY}`"
             )
         for key, decl in decls.items():
             plan = decl.plan
             made = [
-                ("remote", plan.job_server, plan.remote["name"]),
-                ("sync job", plan.job_server, plan.job["jobId"]),
-                ("API token", plan.access_server, plan.token_id),
-                *(("ACL entry", a["server"], a["path"], a["authId"], a["role"]) for a in plan.acls),
+                _ident("remote", plan.job_server, plan.remote["name"]),
+                _ident("sync job", plan.job_server, plan.job["jobId"]),
+                _ident("API token", plan.access_server, plan.token_id),
+                *(_ident("ACL entry", a["server"], a["path"], a["authId"], a["role"]) for a in plan.acls),
             ]
             for ident in made:
                 holder = owners.setdefault(ident, f"`{REPLICATIONS_KEY}.{key}`")

@@ -30,6 +30,7 @@ import requests
 from pbs_provider.client.auth import Auth, TicketAuth, TokenAuth
 from pbs_provider.client.config import ServerConfig
 from pbs_provider.client.errors import (
+    AlreadyExists,
     ConnectionFailed,
     DigestConflict,
     NotFound,
@@ -205,6 +206,14 @@ class PbsClient:
             try:
                 with self._write_lock(path):
                     return self._request("POST", path, body=payload)
+            except AlreadyExists:
+                if attempt == 1:
+                    raise
+                # an earlier, ambiguous POST landed after `exists()` looked (a slow server): ours
+                logger.info(
+                    "%s: POST %s retried after an ambiguous failure: the first one landed", self._name, path
+                )
+                return ApiResponse(data=None, ambiguous=True)
             except ConnectionFailed as failure:
                 if not failure.maybe_applied:
                     raise

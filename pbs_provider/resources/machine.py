@@ -40,7 +40,15 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from pbs_provider.client import AlreadyExists, ApiResponse, NotFound, PbsClient, PbsError, client_for
+from pbs_provider.client import (
+    AlreadyExists,
+    ApiResponse,
+    NotFound,
+    PbsClient,
+    PbsError,
+    UnsafePathError,
+    client_for,
+)
 from pbs_provider.pbs_types.version import PbsVersion, parse_version
 from pbs_provider.schemas.base import AdoptablePbsObject, PbsObject, UpdatePlan
 from pbs_provider.schemas.field import FieldSpec
@@ -91,6 +99,16 @@ def _changed_inputs(olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str
     if not olds or olds.get("server") != news.get("server"):
         return None
     return {key for key in set(olds) | set(news) if olds.get(key) != news.get(key)}
+
+
+def _first_error(error: ValueError) -> str:
+    """A pydantic validation error's first message, without the input (it may be anything)."""
+    details = getattr(error, "errors", None)
+    if callable(details):
+        found = details(include_url=False, include_input=False)
+        if found:
+            return str(found[0].get("msg", "invalid"))
+    return "invalid"
 
 
 def _redact(text: str, secrets: list[str]) -> str:
@@ -188,15 +206,33 @@ class PbsResourceProvider(ResourceProvider):
             try:
                 revealed = self.endpoint.revealed(self.endpoint.create(client, desired, desired.post_body()))
             except AlreadyExists as exists:
-                if not (isinstance(desired, AdoptablePbsObject) and desired.adopt):
+                adopt = isinstance(desired, AdoptablePbsObject) and desired.adopt
+                if not adopt and not self._is_lost_create(client, desired):
                     raise ProviderError(self._exists_message(desired, exists)) from None
                 held = self._converge(client, desired, send_write_only=True)
                 # PBS never shows an existing object's one-time facts again: a set trigger renews them.
                 set_triggers = [s for s in self.schema.trigger_specs() if desired.get(s.name) is not None]
                 live = self._live(desired, held, self._fire(client, desired, set_triggers))
                 return CreateResult(desired.key(), self._outputs(desired, live))
+            except PbsError:
+                if not self._exists(client, desired):
+                    raise
+                # PBS saved the object and then failed (e.g. a busy job lock while writing the job's
+                # state file): it is ours, so finish the create instead of leaving an orphan
+                held = self._converge(client, desired, send_write_only=True)
+                return CreateResult(desired.key(), self._outputs(desired, self._live(desired, held, None)))
             live = self._read_live(client, desired, revealed)
         return CreateResult(desired.key(), self._outputs(desired, live))
+
+    def _is_lost_create(self, client: PbsClient, desired: PbsObject) -> bool:
+        """Whether an object that "already exists" is exactly the desired one: what a create whose
+        answer was lost (a killed plugin, a dropped connection) leaves behind. Taking it over loses
+        nothing. Objects with one-time facts (a token's secret) never qualify: those are gone."""
+        if any(s.pbs.once for s in self.schema.specs()):
+            return False
+        live = self._read_live(client, desired)
+        differing = self.schema.differences(live, desired, include_write_only=False)
+        return not [s for s in differing if s.sent_to_pbs]
 
     def _exists_message(self, desired: PbsObject, error: PbsError) -> str:
         noun, key, server = self.schema.noun, desired.key(), desired.server
@@ -303,7 +339,8 @@ class PbsResourceProvider(ResourceProvider):
         return validation.model()
 
     def _from_outputs(self, outputs: Mapping[str, Any]) -> PbsObject:
-        """The model of stored outputs (Pulumi names; lenient: values are kept as stored)."""
+        """The model of stored outputs (Pulumi names; lenient: values are kept as stored), except the
+        object's identity, which addresses PBS and must be a valid id."""
         values = {}
         for spec in self.schema.specs():
             raw = outputs.get(spec.input_name)
@@ -311,7 +348,13 @@ class PbsResourceProvider(ResourceProvider):
                 continue
             try:
                 values[spec.name] = spec.adapter.validate_python(raw)
-            except ValueError:
+            except ValueError as error:
+                if spec.pbs.identity or spec.name == "server":
+                    raise ProviderError(
+                        f"the Pulumi state holds an invalid `{spec.input_name}` for this {self.schema.noun} "
+                        f"({_first_error(error)}); no request was sent: fix the state "
+                        "(`pulumi state delete` the resource) or the id"
+                    ) from None
                 values[spec.name] = raw
         return self.schema.from_values(values)
 
@@ -396,6 +439,11 @@ class _ErrorContext:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> bool:
         if isinstance(error, ProviderError):
             self._raise(str(error))
+        if isinstance(error, UnsafePathError):  # an id from state that the path guard refused
+            self._raise(
+                f"cannot {self.operation} {self.noun} `{self.model.key()}` on server `{self.model.server}`: "
+                f"{error} (the id stored in the Pulumi state is not a valid PBS id; no request was sent)"
+            )
         if isinstance(error, PbsError):
             reason = error.message
             hint = f"\nhint: {error.hint}" if error.hint else ""

@@ -25,6 +25,7 @@ from .types import (
     CryptKeyId,
     DatastoreName,
     GroupFilter,
+    Integer,
     JobId,
     MaxDepth,
     Namespace,
@@ -110,7 +111,7 @@ class SyncJobSchema(AdoptablePbsObject):
     burst_out: Annotated[ByteSize | None, PbsField(since="2.1.1")] = Field(
         default=None, description="Burst size for outgoing traffic (push)."
     )
-    transfer_last: Annotated[int | None, Field(ge=1), PbsField(since="2.4.2")] = Field(
+    transfer_last: Annotated[Integer | None, Field(ge=1), PbsField(since="2.4.2")] = Field(
         default=None, description="Only sync the newest N snapshots of each group."
     )
     resync_corrupt: Annotated[
@@ -132,7 +133,7 @@ class SyncJobSchema(AdoptablePbsObject):
     unmount_on_done: Annotated[bool | None, PbsField(since="4.0.20", default=False)] = Field(
         default=None, description="Unmount the datastore after a mount-triggered run; needs `runOnMount`."
     )
-    worker_threads: Annotated[int | None, Field(ge=1, le=32), PbsField(since="4.1.8", default=1)] = Field(
+    worker_threads: Annotated[Integer | None, Field(ge=1, le=32), PbsField(since="4.1.8", default=1)] = Field(
         default=None, description="Backup groups processed in parallel (1-32; PBS uses 1 when unset)."
     )
     active_encryption_key: Annotated[CryptKeyId | None, PbsField(since="4.1.9")] = Field(

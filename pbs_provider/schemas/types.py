@@ -91,13 +91,18 @@ def pbs_integer(rule: IntegerRule, what: str) -> Any:
         except PbsValueError as error:
             raise _pbs_error(error, doc) from None
 
-    return Annotated[int, AfterValidator(check), TypeDoc(doc)]
+    return Annotated[Integer, AfterValidator(check), TypeDoc(doc)]
 
 
 def _reject_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise PydanticCustomError("int_type", "must be an integer (got {value})", {"value": value})
     return value
+
+
+Integer = Annotated[int, BeforeValidator(_reject_bool)]
+"""An integer as PBS takes it: a whole number (Pulumi's doubles such as `8007.0` included), never a
+boolean (pydantic would read `true` as 1; PBS answers `Expected integer value.`)."""
 
 
 SAFE_ID_DOC = "safe-id `[A-Za-z0-9_][A-Za-z0-9._-]*`"
@@ -107,7 +112,7 @@ JobId = pbs_string(ids.JOB_ID_RULE, f"job id, {SAFE_ID_DOC}")
 DatastoreName = pbs_string(ids.DATASTORE_NAME_RULE, f"datastore name, {SAFE_ID_DOC}")
 CryptKeyId = pbs_string(ids.CRYPT_KEY_ID_RULE, f"encryption key id, {SAFE_ID_DOC}")
 Host = pbs_string(ids.HOST_RULE, "DNS name, IPv4 or IPv6 address (no brackets, no port)")
-Port = Annotated[pbs_integer(ids.PORT_RULE, "TCP port"), BeforeValidator(_reject_bool)]
+Port = pbs_integer(ids.PORT_RULE, "TCP port")
 RemotePassword = pbs_string(ids.REMOTE_PASSWORD_RULE, "password or API token secret, single line")
 Fingerprint = pbs_string(ids.FINGERPRINT_RULE, "SHA-256 fingerprint: 32 hex byte pairs joined by `:`")
 
@@ -141,7 +146,7 @@ Namespace = pbs_string(
 )
 """A namespace path; the root (`""`) is canonically unset, since PBS treats both alike."""
 
-MaxDepth = Annotated[pbs_integer(ids.NS_MAX_DEPTH_RULE, "namespace levels"), BeforeValidator(_reject_bool)]
+MaxDepth = pbs_integer(ids.NS_MAX_DEPTH_RULE, "namespace levels")
 
 
 ByteSize = pbs_string(
@@ -190,7 +195,7 @@ LastName = pbs_string(ids.LAST_NAME_RULE, "single line")
 Email = pbs_string(ids.EMAIL_RULE, "e-mail address, single line")
 
 EXPIRE_RULE = IntegerRule("Account expiration date.", minimum=0)
-Expire = Annotated[pbs_integer(EXPIRE_RULE, "Unix time, 0 = never"), BeforeValidator(_reject_bool)]
+Expire = pbs_integer(EXPIRE_RULE, "Unix time, 0 = never")
 
 
 def _acl_path(value: str) -> str:
