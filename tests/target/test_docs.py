@@ -1,4 +1,4 @@
-"""The README part for the target side: its reference tables are the schemas' own."""
+"""The README's target-side reference tables are the schemas' own."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from pbs_provider.schemas import AclEntrySchema, ApiTokenSchema, NamespaceSchema, UserSchema
 from pbs_provider.schemas.docs import render_into
 
-PART = Path(__file__).resolve().parents[2] / "docs" / "readme-parts" / "target-side.md"
+PART = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_reference_tables_are_generated_from_the_schemas():
