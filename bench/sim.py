@@ -21,7 +21,8 @@ from typing import Any
 
 import requests
 
-from pbs_sim.testing import ADMIN_TOKEN_ID, FingerprintAdapter
+from pbs_sim.testing import ADMIN_TOKEN_ID
+from pbs_sim.tls import FingerprintAdapter
 
 PROJECT = Path(__file__).resolve().parents[1]
 WRITES = frozenset({"POST", "PUT", "DELETE"})

@@ -16,7 +16,6 @@ import contextlib
 import json
 import re
 import secrets
-import ssl
 import tempfile
 import time
 import uuid
@@ -26,37 +25,15 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from pbs_sim.server import DEFAULT_VERSION, Simulator, SimulatorConfig
+from pbs_sim.tls import FingerprintAdapter
 
 ADMIN_TOKEN_ID = "root@pam!admin"
 _STAMP = re.compile(r"^\S+: ")
 # PBS uses RSA 4096; tests start many simulators, so they get an EC P-256 key (generated in
 # microseconds instead of up to seconds). Pass key_bits=4096 for a PBS-like certificate.
 TEST_KEY_BITS = 0
-
-
-class FingerprintAdapter(HTTPAdapter):
-    """A requests adapter that trusts exactly one certificate, by its SHA-256 fingerprint."""
-
-    def __init__(self, fingerprint: str, **kwargs: Any) -> None:
-        self._fingerprint = fingerprint.replace(":", "").lower()
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        kwargs["ssl_context"] = context
-        kwargs["assert_fingerprint"] = self._fingerprint
-        super().init_poolmanager(*args, **kwargs)
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        # No CA chain to check (self-signed): the pinned fingerprint is the verification. Forced here
-        # because requests lets REQUESTS_CA_BUNDLE override a session's ``verify=False``.
-        kwargs["verify"] = False
-        return super().send(request, **kwargs)
 
 
 class SimHandle:

@@ -3,7 +3,8 @@
 Like PBS's ``update_self_signed_cert``: subject ``O=Proxmox Backup Server, OU=<uuid>, CN=<node>``,
 SANs ``127.0.0.1``, ``::1``, ``localhost`` and the node name, very long validity. Files are
 ``proxy.pem``/``proxy.key``; they are generated once and reused, so the fingerprint (SHA-256 of the DER
-leaf, lower-case colon hex) is stable across restarts.
+leaf, lower-case colon hex) is stable across restarts. The client side of the same trust,
+`FingerprintAdapter`, pins exactly that certificate (used by sync runs to other simulators and tests).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import os
 import ssl
 import uuid
 from pathlib import Path
+from typing import Any
 
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+from requests.adapters import HTTPAdapter
 
 CERT_FILE = "proxy.pem"
 KEY_FILE = "proxy.key"
@@ -95,3 +99,25 @@ def server_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
     context.load_cert_chain(str(cert_path), str(key_path))
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+class FingerprintAdapter(HTTPAdapter):
+    """A requests adapter that trusts exactly one certificate, by its SHA-256 fingerprint."""
+
+    def __init__(self, fingerprint: str, **kwargs: Any) -> None:
+        self._fingerprint = fingerprint.replace(":", "").lower()
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        kwargs["ssl_context"] = context
+        kwargs["assert_fingerprint"] = self._fingerprint
+        super().init_poolmanager(*args, **kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        # No CA chain to check (self-signed): the pinned fingerprint is the verification. Forced here
+        # because requests lets REQUESTS_CA_BUNDLE override a session's ``verify=False``.
+        kwargs["verify"] = False
+        return super().send(request, **kwargs)

@@ -25,11 +25,10 @@ from typing import Any, NoReturn
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from pbs_sim import errors
 from pbs_sim.models.sync_common import HttpError, SyncError
-from pbs_sim.tls import fingerprint_of_der
+from pbs_sim.tls import FingerprintAdapter, fingerprint_of_der
 
 USER_AGENT = "proxmox-backup-client/1.0"
 CONNECT_TIMEOUT = 10.0
@@ -47,26 +46,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class _PinnedAdapter(HTTPAdapter):
-    """Trust exactly one leaf certificate, by fingerprint (the certificate is not CA-valid)."""
-
-    def __init__(self, fingerprint: str) -> None:
-        self._fingerprint = fingerprint.replace(":", "").lower()
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        kwargs["ssl_context"] = context
-        kwargs["assert_fingerprint"] = self._fingerprint
-        super().init_poolmanager(*args, **kwargs)
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        kwargs["verify"] = False
-        return super().send(request, **kwargs)
 
 
 class HttpClient:
@@ -163,7 +142,7 @@ class HttpClient:
                 if trusted:
                     self._verify = self._trusted_ca or True
                 else:
-                    session.mount("https://", _PinnedAdapter(self._fingerprint or ""))
+                    session.mount("https://", FingerprintAdapter(self._fingerprint or ""))
                 self._session = session
             return self._session
 

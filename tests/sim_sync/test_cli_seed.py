@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from pbs_sim.testing import FingerprintAdapter
+from pbs_sim.tls import FingerprintAdapter
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = [sys.executable, "-m", "pbs_sim", "--port", "0", "--root-password", "pw", "--key-bits", "0"]
