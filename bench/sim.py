@@ -21,15 +21,14 @@ from typing import Any
 
 import requests
 
-from pbs_sim.testing import ADMIN_TOKEN_ID
-from pbs_sim.tls import FingerprintAdapter
+from pbs_sim.testing import ADMIN_TOKEN_ID, SimClient
 
 PROJECT = Path(__file__).resolve().parents[1]
 WRITES = frozenset({"POST", "PUT", "DELETE"})
 START_TIMEOUT = 60.0
 
 
-class ExternalSim:
+class ExternalSim(SimClient):
     """One `python -m pbs_sim` process on 127.0.0.1 (free port), stopped by `close()`."""
 
     def __init__(self, name: str = "pbs", datastores: tuple[str, ...] = ("ds1", "ds2")) -> None:
@@ -86,38 +85,6 @@ class ExternalSim:
             self.close()
             raise RuntimeError(f"simulator {self.name} did not start (no ready line)")
         return json.loads(line[0])
-
-    # ---- HTTP ------------------------------------------------------------------------------
-    def new_session(self, auth: str | None = "admin") -> requests.Session:
-        """A fresh TLS-pinned session (admin token header unless `auth` is None)."""
-        session = requests.Session()
-        session.trust_env = False
-        session.mount("https://", FingerprintAdapter(self.fingerprint))
-        if auth == "admin":
-            session.headers["Authorization"] = f"PBSAPIToken={self.admin_token_id}:{self.admin_token_secret}"
-        return session
-
-    def session(self) -> requests.Session:
-        if self._session is None:
-            self._session = self.new_session()
-        return self._session
-
-    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 60)
-        return self.session().request(method, f"{self.url}/api2/json{path}", **kwargs)
-
-    def _side(self, method: str, path: str) -> Any:
-        response = self.api(method, f"/_sim{path}")
-        if response.status_code != 200:
-            raise RuntimeError(f"side channel {method} {path}: {response.status_code} {response.text}")
-        return response.json()["data"]
-
-    # ---- the request log ---------------------------------------------------------------------
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._side("GET", "/requests")
-
-    def clear_request_log(self) -> None:
-        self._side("DELETE", "/requests")
 
     def take_log(self) -> list[dict[str, Any]]:
         """The request log since the last clear, then cleared."""

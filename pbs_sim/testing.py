@@ -36,7 +36,51 @@ _STAMP = re.compile(r"^\S+: ")
 TEST_KEY_BITS = 0
 
 
-class SimHandle:
+class SimClient:
+    """Talking to a running simulator over HTTPS, pinned to its certificate, as its admin token; shared
+    by the in-process `SimHandle` and other harnesses (the bench's simulator process). Subclasses
+    provide `url`, `fingerprint`, `admin_token_id`, `admin_token_secret` and `_session`."""
+
+    url: str
+    fingerprint: str
+    admin_token_id: str
+    admin_token_secret: str
+    _session: requests.Session | None
+
+    # --- HTTP ----------------------------------------------------------------------------------------
+    def new_session(self, auth: str | None = "admin") -> requests.Session:
+        """A fresh TLS-pinned session; ``auth="admin"`` adds the admin token header, None adds nothing."""
+        session = requests.Session()
+        session.trust_env = False  # no proxy or netrc from the environment for loopback test traffic
+        session.mount("https://", FingerprintAdapter(self.fingerprint))
+        if auth == "admin":
+            session.headers["Authorization"] = f"PBSAPIToken={self.admin_token_id}:{self.admin_token_secret}"
+        return session
+
+    def session(self) -> requests.Session:
+        if self._session is None:
+            self._session = self.new_session()
+        return self._session
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 60)
+        return self.session().request(method, f"{self.url}/api2/json{path}", **kwargs)
+
+    def _side(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.api(method, f"/_sim{path}", **kwargs)
+        if response.status_code != 200:
+            raise RuntimeError(f"side channel {method} {path}: {response.status_code} {response.text}")
+        return response.json()["data"]
+
+    # --- the request log (side channel) -----------------------------------------------------------
+    def request_log(self) -> list[dict[str, Any]]:
+        return self._side("GET", "/requests")
+
+    def clear_request_log(self) -> None:
+        self._side("DELETE", "/requests")
+
+
+class SimHandle(SimClient):
     """A running simulator as seen by a test."""
 
     def __init__(self, simulator: Simulator, admin_token_secret: str) -> None:
@@ -83,37 +127,7 @@ class SimHandle:
         """The in-process server (for tests of the simulator itself)."""
         return self._sim
 
-    # --- HTTP ----------------------------------------------------------------------------------------
-    def new_session(self, auth: str | None = "admin") -> requests.Session:
-        """A fresh TLS-pinned session; ``auth="admin"`` adds the admin token header, None adds nothing."""
-        session = requests.Session()
-        session.mount("https://", FingerprintAdapter(self.fingerprint))
-        if auth == "admin":
-            session.headers["Authorization"] = f"PBSAPIToken={self.admin_token_id}:{self.admin_token_secret}"
-        return session
-
-    def session(self) -> requests.Session:
-        if self._session is None:
-            self._session = self.new_session()
-        return self._session
-
-    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 30)
-        return self.session().request(method, f"{self.url}/api2/json{path}", **kwargs)
-
-    def _side(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.api(method, f"/_sim{path}", **kwargs)
-        if response.status_code != 200:
-            raise RuntimeError(f"side channel {method} {path}: {response.status_code} {response.text}")
-        return response.json()["data"]
-
     # --- side channel --------------------------------------------------------------------------------
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._side("GET", "/requests")
-
-    def clear_request_log(self) -> None:
-        self._side("DELETE", "/requests")
-
     def inject_fault(
         self,
         method: str | None = None,
