@@ -31,6 +31,19 @@ from pbs_provider.servers import ServerConfigError, ServerDirectory
 from pbs_provider.stack_config import StackConfig
 
 
+class Fingerprints:
+    """The certificate fingerprints of the stack's servers, each read once per deployment."""
+
+    def __init__(self, servers: ServerDirectory) -> None:
+        self.servers = servers
+        self.known: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        if name not in self.known:
+            self.known[name] = server_fingerprint(self.servers, name)
+        return self.known[name]
+
+
 def server_fingerprint(servers: ServerDirectory, name: str) -> str:
     """The SHA-256 fingerprint of server `name`'s certificate, as PBS reports it."""
     try:
@@ -80,11 +93,12 @@ def summary(config: StackConfig) -> dict[str, Any]:
 def deploy(config: StackConfig) -> None:
     """Register every resource the config declares and export the summary."""
     target = deploy_target_side(config)
+    fingerprint_of = Fingerprints(config.servers)
     remotes: dict[str, Remote] = {}
     for key, decl in config.remotes.items():
         inputs = dict(decl.inputs)
         if decl.fingerprint_from:
-            inputs["fingerprint"] = server_fingerprint(config.servers, decl.fingerprint_from)
+            inputs["fingerprint"] = fingerprint_of(decl.fingerprint_from)
         password: Any = decl.password
         if decl.token_key is not None:
             token = target.tokens[decl.token_key]
@@ -95,7 +109,7 @@ def deploy(config: StackConfig) -> None:
         if decl.remote_key is not None:
             inputs["remote"] = remotes[decl.remote_key].name
         SyncJob(key, **inputs)
-    deploy_replications(config, target)
+    deploy_replications(config, target, fingerprint_of)
     pulumi.export("servers", summary(config))
     if config.replications:
         pulumi.export("replications", replication_summary(config))
@@ -151,12 +165,12 @@ def deploy_target_side(config: StackConfig) -> TargetSide:
     return side
 
 
-def deploy_replications(config: StackConfig, side: TargetSide) -> None:
+def deploy_replications(config: StackConfig, side: TargetSide, fingerprint_of: Fingerprints) -> None:
     """One `Replication` component per `replications` entry (its fingerprint read when needed)."""
     for key, decl in config.replications.items():
         args = decl.args
         if decl.fingerprint_from:
-            fingerprint = server_fingerprint(config.servers, decl.fingerprint_from)
+            fingerprint = fingerprint_of(decl.fingerprint_from)
             args = args.model_copy(update={"remote_fingerprint": fingerprint})
         Replication(
             key,

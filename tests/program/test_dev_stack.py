@@ -57,6 +57,9 @@ def test_preview_plans_everything_without_writing(dev, sims):
         ("create", "push-cloud"),
     ]
     assert writes(*sims.values()) == []
+    # both remotes pin `fingerprintFrom: cloud`: the certificate is read once per run
+    status_reads = [e for e in sims["cloud"].request_log() if e["path"].endswith("/status")]
+    assert len(status_reads) == 1
 
 
 def test_dev_stack_lifecycle(dev, sims):
