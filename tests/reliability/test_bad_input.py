@@ -30,7 +30,7 @@ from pbs_provider.resources import (
 from pbs_sim.testing import SimHandle, start_simulator
 from tests.engine import props as P
 from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
-from tests.program.stacks import PROJECT
+from tests.providers.driver import start_plugin
 
 from .report import REPORT
 
@@ -317,17 +317,7 @@ def onprem(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimHandle]:
 
 @pytest.fixture(scope="module")
 def plugin(onprem: SimHandle) -> Iterator[DynamicProviderHost]:
-    import json
-
-    host = DynamicProviderHost(cwd=str(PROJECT), project="pbs-replication").start()
-    servers = {
-        SERVER: {"url": onprem.url, "authId": onprem.admin_token_id, "fingerprint": onprem.fingerprint}
-    }
-    config = {
-        "pbs-replication:servers": json.dumps(servers),
-        "pbs-replication:serverSecrets": json.dumps({SERVER: onprem.admin_token_secret}),
-    }
-    host.configure(config, ("pbs-replication:serverSecrets",))
+    host = start_plugin(**{SERVER: onprem})
     yield host
     host.stop()
 

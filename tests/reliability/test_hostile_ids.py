@@ -26,7 +26,7 @@ from pbs_provider.client.paths import UnsafePathError, api_path, check_path
 from pbs_provider.stack_config import StackConfigError, load_stack_config
 from pbs_sim.testing import SimHandle, start_simulator
 from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError
-from tests.program.stacks import PROJECT
+from tests.providers.driver import start_plugin
 
 from .report import REPORT
 from .test_bad_input import BASES, SERVER, check, provider_blob
@@ -61,15 +61,7 @@ def onprem(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimHandle]:
 
 @pytest.fixture(scope="module")
 def plugin(onprem: SimHandle) -> Iterator[DynamicProviderHost]:
-    host = DynamicProviderHost(cwd=str(PROJECT), project="pbs-replication").start()
-    servers = {
-        SERVER: {"url": onprem.url, "authId": onprem.admin_token_id, "fingerprint": onprem.fingerprint}
-    }
-    config = {
-        "pbs-replication:servers": json.dumps(servers),
-        "pbs-replication:serverSecrets": json.dumps({SERVER: onprem.admin_token_secret}),
-    }
-    host.configure(config, ("pbs-replication:serverSecrets",))
+    host = start_plugin(**{SERVER: onprem})
     yield host
     host.stop()
 
