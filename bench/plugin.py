@@ -1,6 +1,6 @@
 """Tier 1 for the bench: the real dynamic-provider plugin over gRPC, driven as the engine drives it.
 
-`Plugin` starts `python -u -m pulumi.dynamic` through `tests.engine.provider_host` (cwd = the
+`Plugin` starts `python -u -m pulumi.dynamic` through `offline_engine.provider_host` (cwd = the
 project, no PYTHONPATH, `PULUMI_PROJECT` set), configures it with a `servers`/`serverSecrets`
 stack config for the given simulators and offers the engine's per-resource steps (Check then
 Create; Check then Diff then Update; Read; Delete). `run_parallel` runs such steps on 4 worker
@@ -17,10 +17,10 @@ from typing import Any
 
 from pulumi.runtime.proto import provider_pb2
 
+from offline_engine import props as P
+from offline_engine.provider_host import DynamicProviderHost, serialize_like_sdk
 from pbs_provider.resources.remote import RemoteProvider
 from pbs_provider.resources.sync_job import SyncJobProvider
-from tests.engine import props as P
-from tests.engine.provider_host import DynamicProviderHost, serialize_like_sdk
 
 from .sim import PROJECT, ExternalSim
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pulumi.runtime.proto import provider_pb2
 
-from tests.engine.engine import load_state
+from offline_engine.engine import load_state
 from tests.program.stacks import StackRun
 
 from . import stats

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.engine import engine
+from offline_engine import engine
 from tests.program.stacks import PROJECT, StackRun
 
 from . import stats

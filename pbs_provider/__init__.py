@@ -3,7 +3,7 @@
 Importing this package has no side effects (no `pulumi.Config()`, no network): the dynamic-provider
 plugin unpickles providers by module path and imports it in its own process.
 
-The public names below are loaded on first use (PEP 562), so that `pbs_provider.pbs_types` and
+The public names below are loaded on first use (PEP 562), so that `pbs_types` and
 `pbs_provider.client` (used by the simulator and the client tests) do not pull in Pulumi.
 """
 

@@ -19,7 +19,6 @@ from typing import Any
 import pulumi
 
 from pbs_provider.client import PbsError, client_for
-from pbs_provider.pbs_types.calendar import parse_calendar_event
 from pbs_provider.resources.acl_entry import AclEntry
 from pbs_provider.resources.api_token import ApiToken
 from pbs_provider.resources.namespace import Namespace
@@ -29,6 +28,7 @@ from pbs_provider.resources.sync_job import SyncJob
 from pbs_provider.resources.user import User
 from pbs_provider.servers import ServerConfigError, ServerDirectory
 from pbs_provider.stack_config import StackConfig
+from pbs_types.calendar import parse_calendar_event
 
 
 class Fingerprints:

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pbs_provider.client import DEFAULT_PORT
-from pbs_provider.pbs_types.errors import PbsValueError
-from pbs_provider.pbs_types.ids import parse_authid
 from pbs_provider.resources.replication import (
     InvalidReplication,
     ReplicationArgs,
@@ -39,6 +37,8 @@ from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.user import UserSchema
 from pbs_provider.servers import SECRETS_KEY, SERVERS_KEY, ServerDirectory, ServerEntry
+from pbs_types.errors import PbsValueError
+from pbs_types.ids import parse_authid
 
 NAMESPACE = "pbs-replication"
 REMOTES_KEY = "remotes"

@@ -5,9 +5,6 @@ Every endpoint's input schema is composed from these, so a bound or a version li
 
 from __future__ import annotations
 
-from pbs_provider.pbs_types import ids
-from pbs_provider.pbs_types.calendar import SCHEDULE_RULE
-from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import grammar
 from pbs_sim.schema import (
     ArraySchema,
@@ -17,6 +14,9 @@ from pbs_sim.schema import (
     Property,
     StringSchema,
 )
+from pbs_types import ids
+from pbs_types.calendar import SCHEDULE_RULE
+from pbs_types.rules import IntegerRule, StringRule
 
 # --- base schemas ------------------------------------------------------------------------------
 REMOTE_ID = StringSchema(ids.REMOTE_NAME_RULE)

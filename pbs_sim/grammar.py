@@ -1,4 +1,4 @@
-"""The PBS grammars the simulator uses, all from ``pbs_provider.pbs_types`` (one implementation).
+"""The PBS grammars the simulator uses, all from ``pbs_types`` (one implementation).
 
 This module only re-exports what the simulator needs under one roof and adapts shapes (version
 tuples, schedule helpers); it holds no rules of its own.
@@ -6,12 +6,12 @@ tuples, schedule helpers); it holds no rules of its own.
 
 from __future__ import annotations
 
-from pbs_provider.pbs_types import ids, roles
-from pbs_provider.pbs_types.calendar import CalendarEventError, parse_calendar_event
-from pbs_provider.pbs_types.errors import PbsValueError
-from pbs_provider.pbs_types.group_filter import GROUP_FILTER_RULE, normalize_group_filter
-from pbs_provider.pbs_types.human_byte import HUMAN_BYTE_RULE, normalize_human_byte
-from pbs_provider.pbs_types.version import PbsVersion
+from pbs_types import ids, roles
+from pbs_types.calendar import CalendarEventError, parse_calendar_event
+from pbs_types.errors import PbsValueError
+from pbs_types.group_filter import GROUP_FILTER_RULE, normalize_group_filter
+from pbs_types.human_byte import HUMAN_BYTE_RULE, normalize_human_byte
+from pbs_types.version import PbsVersion
 
 PRIVILEGES = roles.PRIVILEGES
 ROLE_PRIVILEGES = roles.ROLE_PRIVILEGES

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pbs_provider.pbs_types.errors import PbsValueError
-from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import errors
 from pbs_sim.errors import ApiError, ParameterError, SchemaViolation
+from pbs_types.errors import PbsValueError
+from pbs_types.rules import IntegerRule, StringRule
 
 Version = tuple[int, int, int]
 

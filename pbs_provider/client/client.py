@@ -43,7 +43,7 @@ from pbs_provider.client.errors import (
 )
 from pbs_provider.client.paths import api_path, check_path
 from pbs_provider.client.transport import Transport
-from pbs_provider.pbs_types.version import PbsVersion
+from pbs_types.version import PbsVersion
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from pbs_provider.pbs_types.errors import PbsValueError
-from pbs_provider.pbs_types.ids import FINGERPRINT_RULE, normalize_fingerprint, parse_authid
+from pbs_types.errors import PbsValueError
+from pbs_types.ids import FINGERPRINT_RULE, normalize_fingerprint, parse_authid
 
 DEFAULT_PORT = 8007
 

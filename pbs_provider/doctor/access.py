@@ -12,7 +12,7 @@ from pbs_provider.client import PbsError
 from pbs_provider.doctor.context import JobCheck
 from pbs_provider.doctor.facts import PbsFacts
 from pbs_provider.doctor.privileges import Need
-from pbs_provider.pbs_types.ids import parse_authid
+from pbs_types.ids import parse_authid
 
 
 def _user_of(auth_id: str) -> str | None:

@@ -23,8 +23,8 @@ from pbs_provider.doctor.context import JobCheck
 from pbs_provider.doctor.facts import Group, PbsFacts
 from pbs_provider.doctor.findings import ERROR
 from pbs_provider.doctor.remote import RemoteSide
-from pbs_provider.pbs_types.group_filter import apply_group_filters
-from pbs_provider.pbs_types.ids import MAX_NAMESPACE_DEPTH, ROOT_USERID, namespace_depth
+from pbs_types.group_filter import apply_group_filters
+from pbs_types.ids import MAX_NAMESPACE_DEPTH, ROOT_USERID, namespace_depth
 
 SHOWN = 3
 """Namespaces or groups named in one message at most."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pbs_provider.client import NotFound, PbsClient, api_path
-from pbs_provider.pbs_types.ids import namespace_depth
+from pbs_types.ids import namespace_depth
 
 T = TypeVar("T")
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pbs_provider.doctor.findings import WARNING, Finding
-from pbs_provider.pbs_types.group_filter import FilterKind, GroupFilter, apply_group_filters
-from pbs_provider.pbs_types.ids import BACKUP_TYPES
 from pbs_provider.stack_jobs import StackJob
+from pbs_types.group_filter import FilterKind, GroupFilter, apply_group_filters
+from pbs_types.ids import BACKUP_TYPES
 
 
 @dataclass(frozen=True)

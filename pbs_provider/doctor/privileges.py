@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pbs_provider.pbs_types.ids import ROOT_USERID
-from pbs_provider.pbs_types.roles import NO_ACCESS, ROLE_PRIVILEGES
+from pbs_types.ids import ROOT_USERID
+from pbs_types.roles import NO_ACCESS, ROLE_PRIVILEGES
 
 AUDIT, MODIFY, READ, BACKUP, PRUNE = (
     "Datastore.Audit",

@@ -34,9 +34,9 @@ from pbs_provider.doctor.context import JobCheck, error_text
 from pbs_provider.doctor.facts import PbsFacts
 from pbs_provider.doctor.privileges import owner_remote_namespace_need, parent_path, remote_needs
 from pbs_provider.doctor.probe import Probe, probe
-from pbs_provider.pbs_types.ids import normalize_fingerprint, parse_authid
 from pbs_provider.stack_config import ACLS_KEY, REPLICATIONS_KEY
 from pbs_provider.stack_jobs import StackRemote
+from pbs_types.ids import normalize_fingerprint, parse_authid
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from pbs_provider.client import (
     PermissionDenied,
     api_path,
 )
-from pbs_provider.pbs_types.ids import ROOT_USERID, namespace_depth, parse_authid
 from pbs_provider.schemas.base import PbsObject
+from pbs_types.ids import ROOT_USERID, namespace_depth, parse_authid
 
 Change = Callable[[ApiResponse], Mapping[str, Any] | None]
 

@@ -49,11 +49,11 @@ from pbs_provider.client import (
     UnsafePathError,
     client_for,
 )
-from pbs_provider.pbs_types.version import PbsVersion, parse_version
 from pbs_provider.schemas.base import AdoptablePbsObject, PbsObject, UpdatePlan
 from pbs_provider.schemas.field import FieldSpec
 from pbs_provider.schemas.messages import Failure
 from pbs_provider.servers import ServerConfigError, ServerDirectory
+from pbs_types.version import PbsVersion, parse_version
 
 from .endpoints import Endpoint
 

@@ -29,7 +29,6 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from pbs_provider.pbs_types.ids import ROOT_USERID
 from pbs_provider.schemas.api_token import token_id
 from pbs_provider.schemas.messages import describe_error
 from pbs_provider.schemas.sync_job import SyncJobSchema
@@ -45,6 +44,7 @@ from pbs_provider.schemas.types import (
     Trigger,
     Userid,
 )
+from pbs_types.ids import ROOT_USERID
 
 from .acl_entry import AclEntry
 from .api_token import ApiToken

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from pbs_provider.pbs_types.roles import ROLE_SINCE
+from pbs_types.roles import ROLE_SINCE
 
 from .base import AdoptablePbsObject
 from .field import PbsField

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from pbs_provider.pbs_types.ids import AUTHID_RULE
+from pbs_types.ids import AUTHID_RULE
 
 from .base import AdoptablePbsObject
 from .field import PbsField

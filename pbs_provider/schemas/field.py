@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic.fields import FieldInfo
 
-from pbs_provider.pbs_types.version import parse_version
+from pbs_types.version import parse_version
 
 
 @dataclass(frozen=True)

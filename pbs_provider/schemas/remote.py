@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from pbs_provider.pbs_types.ids import normalize_fingerprint
+from pbs_types.ids import normalize_fingerprint
 
 from .base import AdoptablePbsObject
 from .field import PbsField

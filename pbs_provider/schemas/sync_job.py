@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from pbs_provider.pbs_types.ids import ROOT_USERID, InvalidId, check_namespace_max_depth
+from pbs_types.ids import ROOT_USERID, InvalidId, check_namespace_max_depth
 
 from .base import AdoptablePbsObject
 from .field import PbsField

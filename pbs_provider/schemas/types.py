@@ -1,4 +1,4 @@
-"""Pydantic field types for PBS values, built on the grammars in `pbs_provider.pbs_types`.
+"""Pydantic field types for PBS values, built on the grammars in `pbs_types`.
 
 Each type validates with PBS's own rule (length, pattern, structure) and turns the value into
 its canonical form: the form PBS stores and echoes, so that comparing canonical values is
@@ -17,13 +17,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 from pydantic_core import PydanticCustomError
 
-from pbs_provider.pbs_types import ids
-from pbs_provider.pbs_types.calendar import SCHEDULE_RULE, CalendarEventError, parse_calendar_event
-from pbs_provider.pbs_types.errors import PbsValueError
-from pbs_provider.pbs_types.group_filter import GROUP_FILTER_RULE, normalize_group_filter
-from pbs_provider.pbs_types.human_byte import HUMAN_BYTE_RULE, parse_human_byte
-from pbs_provider.pbs_types.roles import ROLE_PRIVILEGES, check_role
-from pbs_provider.pbs_types.rules import IntegerRule, StringRule
+from pbs_types import ids
+from pbs_types.calendar import SCHEDULE_RULE, CalendarEventError, parse_calendar_event
+from pbs_types.errors import PbsValueError
+from pbs_types.group_filter import GROUP_FILTER_RULE, normalize_group_filter
+from pbs_types.human_byte import HUMAN_BYTE_RULE, parse_human_byte
+from pbs_types.roles import ROLE_PRIVILEGES, check_role
+from pbs_types.rules import IntegerRule, StringRule
 
 
 @dataclass(frozen=True)

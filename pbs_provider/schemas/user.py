@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from pbs_provider.pbs_types.ids import parse_userid
+from pbs_types.ids import parse_userid
 
 from .base import AdoptablePbsObject
 from .field import PbsField

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pbs_provider.pbs_types.group_filter import GroupFilter, apply_group_filters
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
 from pbs_sim.models.backups import BackupGroup, Snapshot
@@ -41,6 +40,7 @@ from pbs_sim.models.sync_common import (
 )
 from pbs_sim.models.sync_sources import SyncSource
 from pbs_sim.models.tasks import WorkerTask
+from pbs_types.group_filter import GroupFilter, apply_group_filters
 
 
 @dataclass

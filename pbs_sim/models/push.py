@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pbs_provider.pbs_types.group_filter import GroupFilter, apply_group_filters
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
 from pbs_sim.models.backups import BackupGroup, Snapshot, epoch_to_rfc3339
@@ -41,6 +40,7 @@ from pbs_sim.models.sync_common import (
 )
 from pbs_sim.models.sync_sources import LocalSource, RemoteTarget
 from pbs_sim.models.tasks import WorkerTask
+from pbs_types.group_filter import GroupFilter, apply_group_filters
 
 
 @dataclass

@@ -26,7 +26,6 @@ from typing import Any
 
 import yaml
 
-from pbs_provider.pbs_types.human_byte import parse_human_byte
 from pbs_sim import grammar
 from pbs_sim.models.backups import (
     BackupGroup,
@@ -37,6 +36,7 @@ from pbs_sim.models.backups import (
 )
 from pbs_sim.models.datastores import DatastoreStore, ns_components
 from pbs_sim.models.tasks import Upid
+from pbs_types.human_byte import parse_human_byte
 
 DEFAULT_START = 1714521600  # 2024-05-01T00:00:00Z
 DEFAULT_EVERY = 86400

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from pbs_provider.pbs_types.human_byte import HumanByte, SizeUnit, parse_human_byte
 from pbs_sim.models.backups import CLIENT_LOG_BLOB_NAME, MANIFEST_BLOB_NAME, epoch_to_rfc3339
+from pbs_types.human_byte import HumanByte, SizeUnit, parse_human_byte
 
 MAX_NAMESPACE_DEPTH = 7
 LINK_RATE = 1024**3  # bytes/s of the simulated network when no rate limit applies

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pbs_provider.pbs_types.group_filter import parse_group_filter
 from pbs_sim import errors, grammar
 from pbs_sim.models.content_access import ContentAccess
 from pbs_sim.models.datastores import DatastoreStore
@@ -24,6 +23,7 @@ from pbs_sim.models.sync_common import Namespace, SyncError, SyncStats, Throttle
 from pbs_sim.models.sync_jobs import direction
 from pbs_sim.models.sync_sources import ApiClient, LocalSource, RemoteSource, RemoteTarget
 from pbs_sim.models.tasks import WorkerTask
+from pbs_types.group_filter import parse_group_filter
 
 # (remote config incl. password, task log callback (level, message)) -> client
 ClientFactory = Callable[[dict[str, Any], Callable[[str, str], None]], ApiClient]

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pbs_provider.pbs_types import ids
-from pbs_provider.pbs_types.rules import IntegerRule
 from pbs_sim import api_types
 from pbs_sim.models.backups import BACKUP_TYPES, BackupGroup
 from pbs_sim.models.permissions import Anybody
 from pbs_sim.routes.router import Reply, Router
 from pbs_sim.schema import BooleanSchema, IntegerSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import Context
+from pbs_types import ids
+from pbs_types.rules import IntegerRule
 
 BACKUP_TYPE = StringSchema(enum=BACKUP_TYPES)
 BACKUP_ID = StringSchema(ids.BACKUP_ID_RULE)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import api_types, errors
 from pbs_sim.errors import ApiError
 from pbs_sim.models.acl import is_token, user_of
@@ -15,6 +14,7 @@ from pbs_sim.models.tasks import Upid
 from pbs_sim.routes.router import RawReply, Reply, Router
 from pbs_sim.schema import ArraySchema, BooleanSchema, IntegerSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import Context
+from pbs_types.rules import IntegerRule, StringRule
 
 NON_NEGATIVE = IntegerRule("line", minimum=0)
 NODE_PARAM = {"node": Property(api_types.NODE, optional=False)}

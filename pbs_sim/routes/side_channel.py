@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pbs_provider.pbs_types.rules import IntegerRule, StringRule
 from pbs_sim import api_types
 from pbs_sim.errors import ApiError
 from pbs_sim.models.permissions import Permission, PermissionResolver
@@ -19,6 +18,7 @@ from pbs_sim.models.seed import SeedError, apply_seed, dump_content, parse_seed_
 from pbs_sim.routes.router import Reply, Router
 from pbs_sim.schema import BooleanSchema, IntegerSchema, NumberSchema, ObjectSchema, Property, StringSchema
 from pbs_sim.web.app import Context, SimControl
+from pbs_types.rules import IntegerRule, StringRule
 
 NON_EMPTY = StringRule("non-empty", min_length=1)
 SIDE_CHANNEL_PREFIX = "/api2/json/_sim"

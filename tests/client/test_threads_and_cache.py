@@ -9,7 +9,7 @@ import dill
 import pytest
 
 from pbs_provider.client import PbsClient, api_path, client_for
-from pbs_provider.pbs_types.version import PbsVersion
+from pbs_types.version import PbsVersion
 
 from .conftest import password_config, requests_to, token_config
 

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tests.engine import engine
-from tests.engine.stack_config import ConfigError, Project, stack_config
+from offline_engine import engine
+from offline_engine.stack_config import ConfigError, Project, stack_config
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " ", "read-gone": "-"}
 

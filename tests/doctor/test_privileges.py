@@ -14,7 +14,7 @@ from pbs_provider.doctor.privileges import (
     remote_needs,
     roles_granting,
 )
-from pbs_provider.pbs_types.roles import ROLE_PRIVILEGES
+from pbs_types.roles import ROLE_PRIVILEGES
 
 PUSH = JobShape("push", "store1", "offsite", remote="cloud", ns="a", remote_ns="site1")
 PULL = JobShape("pull", "store1", "offsite", remote="cloud", ns="a", remote_ns="site1")

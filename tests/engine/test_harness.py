@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.engine import engine
-from tests.engine import props as P
-from tests.engine.passphrase import PassphraseCrypter, PassphraseError
-from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
-from tests.engine.stack_config import ConfigError, stack_config
+from offline_engine import engine
+from offline_engine import props as P
+from offline_engine.passphrase import PassphraseCrypter, PassphraseError
+from offline_engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
+from offline_engine.stack_config import ConfigError, stack_config
 
 TOY = Path(__file__).parent / "toy"
 

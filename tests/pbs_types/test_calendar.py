@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pbs_provider.pbs_types.calendar import (
+from pbs_types.calendar import (
     SCHEDULE_RULE,
     CalendarEventError,
     DateTimeValue,

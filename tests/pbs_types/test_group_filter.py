@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pbs_provider.pbs_types.group_filter import (
+from pbs_types.group_filter import (
     GROUP_FILTER_RULE,
     FilterKind,
     GroupFilter,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pbs_provider.pbs_types.human_byte import (
+from pbs_types.human_byte import (
     HUMAN_BYTE_RULE,
     HumanByte,
     HumanByteError,
@@ -17,7 +17,7 @@ from pbs_provider.pbs_types.human_byte import (
     normalize_human_byte,
     parse_human_byte,
 )
-from pbs_provider.pbs_types.rules import SchemaViolation
+from pbs_types.rules import SchemaViolation
 
 
 # `test_human_byte_parser` of proxmox-human-byte: input, size, unit, printed form.

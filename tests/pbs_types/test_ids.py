@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pbs_provider.pbs_types import ids
-from pbs_provider.pbs_types.errors import PbsValueError
-from pbs_provider.pbs_types.rules import SchemaViolation
+from pbs_types import ids
+from pbs_types.errors import PbsValueError
+from pbs_types.rules import SchemaViolation
 
 safe_ids = st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9._\-]{0,15}\Z")
 

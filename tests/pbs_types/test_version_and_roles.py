@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pbs_provider.pbs_types import roles
-from pbs_provider.pbs_types.rules import SchemaViolation
-from pbs_provider.pbs_types.version import PbsVersion, VersionError, parse_version
+from pbs_types import roles
+from pbs_types.rules import SchemaViolation
+from pbs_types.version import PbsVersion, VersionError, parse_version
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from pbs_policy.resources import TYPE_PREFIX
 from pbs_policy.stack_facts import StackFacts, parse_servers
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 
-from tests.engine import engine
-from tests.engine import props as P
+from offline_engine import engine
+from offline_engine import props as P
 from tests.program.stacks import PROJECT, StackRun
 
 from .builders import check_resource, check_stack, resource

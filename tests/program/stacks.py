@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from offline_engine import engine
+from offline_engine.stack_config import stack_config
 from pbs_sim.testing import SimHandle
-from tests.engine import engine
-from tests.engine.stack_config import stack_config
 
 PROJECT = Path(__file__).resolve().parents[2]
 

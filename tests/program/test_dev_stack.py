@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.engine import props as P
+from offline_engine import props as P
 from tests.program.stacks import PROJECT, StackRun
 
 WRITES = {"POST", "PUT", "DELETE"}

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from offline_engine.provider_host import DynamicProviderHost
 from pbs_sim.testing import start_simulator
-from tests.engine.provider_host import DynamicProviderHost
 
 from .driver import Stack, start_plugin
 

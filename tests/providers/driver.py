@@ -16,10 +16,10 @@ from typing import Any
 
 from pulumi.runtime.proto import provider_pb2
 
+from offline_engine import props as P
+from offline_engine.provider_host import CheckFailed, DynamicProviderHost, serialize_like_sdk
 from pbs_provider.resources.remote import RemoteProvider
 from pbs_provider.resources.sync_job import SyncJobProvider
-from tests.engine import props as P
-from tests.engine.provider_host import CheckFailed, DynamicProviderHost, serialize_like_sdk
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "pbs-replication"

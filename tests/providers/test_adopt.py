@@ -8,7 +8,7 @@ import base64
 
 import pytest
 
-from tests.engine.provider_host import ProviderRpcError
+from offline_engine.provider_host import ProviderRpcError
 
 REMOTE = {
     "server": "onprem",

@@ -14,11 +14,11 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.runtime._serialization import _deserialize
 
+from offline_engine import props as P
+from offline_engine.provider_host import serialize_like_sdk
 from pbs_provider.resources.remote import RemoteProvider
 from pbs_provider.resources.sync_job import SyncJobProvider
 from pbs_provider.servers import ServerDirectory
-from tests.engine import props as P
-from tests.engine.provider_host import serialize_like_sdk
 
 from .driver import PROJECT, REMOTE_T, SYNC_T, stack_config
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from offline_engine import engine
+from offline_engine import props as P
+from offline_engine.stack_config import stack_config
 from pbs_sim.testing import start_simulator
-from tests.engine import engine
-from tests.engine import props as P
-from tests.engine.stack_config import stack_config
 
 from .driver import PROJECT, ROOT, server_entry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.provider_host import ProviderRpcError
+from offline_engine.provider_host import ProviderRpcError
 
 FP = ":".join(["AB"] * 32)
 ALL_FIELDS = {

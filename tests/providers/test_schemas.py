@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pbs_provider.pbs_types.version import parse_version
 from pbs_provider.schemas import RemoteSchema, SyncJobSchema
 from pbs_provider.schemas.docs import render_into
 from pbs_sim import api_types
+from pbs_types.version import parse_version
 
 SYNC_JOB_FIELDS_PBS_4_2 = {
     "id", "store", "ns", "owner", "remote", "remote-store", "remote-ns", "remove-vanished", "max-depth",

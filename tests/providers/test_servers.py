@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from offline_engine.provider_host import DynamicProviderHost
 from pbs_provider.servers import ServerDirectory, secret_env_var
-from tests.engine.provider_host import DynamicProviderHost
 
 from .driver import PROJECT, ROOT, SERVERS_KEY, Stack, server_entry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine import props as P
+from offline_engine import props as P
 
 REMOTE = {
     "server": "onprem", "name": "cloud-v", "host": "pbs.example.com", "authId": "sync@pbs!push",

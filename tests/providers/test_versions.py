@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from offline_engine.provider_host import DynamicProviderHost, ProviderRpcError
 from pbs_sim.testing import start_simulator
-from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError
 
 from .driver import Stack, engine_inputs, start_plugin
 

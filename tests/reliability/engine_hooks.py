@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+from offline_engine import engine
+from offline_engine.provider_host import DynamicProviderHost, ProviderRpcError
 from pbs_sim.testing import SimHandle
-from tests.engine import engine
-from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError
 
 
 @dataclass

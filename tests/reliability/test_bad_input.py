@@ -19,6 +19,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from offline_engine import props as P
+from offline_engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
 from pbs_provider.resources import (
     AclEntryProvider,
     ApiTokenProvider,
@@ -28,8 +30,6 @@ from pbs_provider.resources import (
     UserProvider,
 )
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine import props as P
-from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
 from tests.providers.driver import start_plugin
 
 from .report import REPORT

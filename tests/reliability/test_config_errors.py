@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from offline_engine import props as P
 from pbs_provider.stack_config import KNOWN_KEYS, StackConfigError, load_stack_config
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine import props as P
 from tests.program.stacks import PROJECT, StackRun
 
 from .engine_hooks import PluginLog, run_verb

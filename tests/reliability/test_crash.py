@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from offline_engine.provider_host import DynamicProviderHost
 from pbs_sim.testing import start_simulator
-from tests.engine.provider_host import DynamicProviderHost
 
 from .engine_hooks import kill_plugin
 from .report import REPORT, Scenario

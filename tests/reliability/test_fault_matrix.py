@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from offline_engine import engine
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine import engine
 
 from .faults import FAULTS, FaultSpec, Probe
 from .report import REPORT, Scenario

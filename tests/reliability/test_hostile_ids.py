@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
+from offline_engine.provider_host import DynamicProviderHost, ProviderRpcError
 from pbs_provider.client.paths import UnsafePathError, api_path, check_path
 from pbs_provider.stack_config import StackConfigError, load_stack_config
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError
 from tests.providers.driver import start_plugin
 
 from .report import REPORT

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from offline_engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
 from pbs_provider.resources import SyncJobProvider
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine.provider_host import DynamicProviderHost, ProviderRpcError, serialize_like_sdk
 from tests.program.stacks import PROJECT
 
 from .report import REPORT

@@ -27,9 +27,9 @@ from typing import Any
 
 import pytest
 
+from offline_engine import engine
+from offline_engine import props as P
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine import engine
-from tests.engine import props as P
 from tests.program.stacks import PROJECT, StackRun
 
 from .engine_hooks import PluginLog, run_verb

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from offline_engine import engine
 from pbs_sim.testing import SimHandle, start_simulator
-from tests.engine import engine
 from tests.program.stacks import PROJECT, StackRun
 
 from .engine_hooks import PluginLog, run_verb

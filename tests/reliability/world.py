@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from offline_engine import engine
+from offline_engine import props as P
 from pbs_provider.schemas.acl_entry import AclEntrySchema
 from pbs_provider.schemas.api_token import ApiTokenSchema
 from pbs_provider.schemas.base import PbsObject
@@ -32,8 +34,6 @@ from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.user import UserSchema
 from pbs_sim.testing import SimHandle
-from tests.engine import engine
-from tests.engine import props as P
 from tests.program.stacks import PROJECT, StackRun
 
 from .engine_hooks import PluginLog, RpcHooks, SimHooks, run_verb

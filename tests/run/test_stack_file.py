@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from offline_engine.stack_config import stack_config
 from pbs_provider.passphrase import PassphraseCrypter
 from pbs_provider.stack_config import StackConfigError
 from pbs_provider.stack_file import StackFileError, find_project_dir, read_stack_file
-from tests.engine.stack_config import stack_config
 from tests.program.stacks import PROJECT
 
 DEMO = dict(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from offline_engine.provider_host import serialize_like_sdk
 from pbs_provider.resources.acl_entry import AclEntryProvider
 from pbs_provider.resources.api_token import ApiTokenProvider
 from pbs_provider.resources.namespace import NamespaceProvider
 from pbs_provider.resources.user import UserProvider
-from tests.engine.provider_host import serialize_like_sdk
 from tests.providers import driver
 
 KINDS: dict[str, tuple[str, Any, tuple[str, ...]]] = {

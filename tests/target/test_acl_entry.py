@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.provider_host import ProviderRpcError
+from offline_engine.provider_host import ProviderRpcError
 
 from .driver import Stack, start_plugin
 from .helpers import acl_entries, privileges, writes

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.provider_host import ProviderRpcError
+from offline_engine.provider_host import ProviderRpcError
 
 from .helpers import call_as
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.engine.provider_host import ProviderRpcError
+from offline_engine.provider_host import ProviderRpcError
 
 from .helpers import namespaces
 

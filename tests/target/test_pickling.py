@@ -12,8 +12,8 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.runtime._serialization import _deserialize
 
-from tests.engine import props as P
-from tests.engine.provider_host import serialize_like_sdk
+from offline_engine import props as P
+from offline_engine.provider_host import serialize_like_sdk
 from tests.providers.driver import PROJECT, stack_config
 
 from .driver import KINDS

@@ -68,26 +68,26 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
     def __init__(self, dep: Deployment) -> None:
         self.dep = dep
 
-    def SupportsFeature(self, request, context):
+    def SupportsFeature(self, request: Any, context: grpc.ServicerContext) -> Any:
         ids = {"secrets", "resourceReferences", "deletedWith", "aliasSpecs"}
         return resource_pb2.SupportsFeatureResponse(hasSupport=request.id in ids)
 
-    def GetDeploymentInfo(self, request, context):
+    def GetDeploymentInfo(self, request: Any, context: grpc.ServicerContext) -> Any:
         return resource_pb2.DeploymentInfo(supportedFeatures=FEATURES)
 
-    def RegisterResource(self, request, context):
+    def RegisterResource(self, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return self.dep.register(request)
         except (CheckFailed, ProviderRpcError, EngineError) as e:
             self.dep.diag(f"error: {e}")
             context.abort(grpc.StatusCode.UNKNOWN, str(e))
 
-    def RegisterResourceOutputs(self, request, context):
+    def RegisterResourceOutputs(self, request: Any, context: grpc.ServicerContext) -> Any:
         if request.urn == self.dep.stack_urn:
             self.dep.stack_outputs = P.from_struct(request.outputs)
         return empty_pb2.Empty()
 
-    def SignalAndWaitForShutdown(self, request, context):
+    def SignalAndWaitForShutdown(self, request: Any, context: grpc.ServicerContext) -> Any:
         return empty_pb2.Empty()
 
 
@@ -95,19 +95,19 @@ class _Engine(engine_pb2_grpc.EngineServicer):
     def __init__(self, dep: Deployment) -> None:
         self.dep = dep
 
-    def Log(self, request, context):
+    def Log(self, request: Any, context: grpc.ServicerContext) -> Any:
         sev = {0: "debug", 1: "info", 2: "warning", 3: "error"}.get(request.severity, "info")
         if sev != "debug":
             self.dep.diag(f"{sev}: {request.message}")
         return empty_pb2.Empty()
 
-    def GetRootResource(self, request, context):
+    def GetRootResource(self, request: Any, context: grpc.ServicerContext) -> Any:
         return engine_pb2.GetRootResourceResponse(urn=self.dep.stack_urn)
 
-    def SetRootResource(self, request, context):
+    def SetRootResource(self, request: Any, context: grpc.ServicerContext) -> Any:
         return engine_pb2.SetRootResourceResponse()
 
-    def RequirePulumiVersion(self, request, context):
+    def RequirePulumiVersion(self, request: Any, context: grpc.ServicerContext) -> Any:
         return engine_pb2.RequirePulumiVersionResponse()
 
 
@@ -170,7 +170,7 @@ class Deployment:
         return self.host
 
     # ---- RegisterResource: the step generator ------------------------------------------
-    def register(self, req) -> resource_pb2.RegisterResourceResponse:
+    def register(self, req: resource_pb2.RegisterResourceRequest) -> resource_pb2.RegisterResourceResponse:
         with self.lock:
             urn = self._urn(req.type, req.name, req.parent)
             if req.type == STACK_T:
