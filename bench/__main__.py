@@ -1,6 +1,6 @@
 """`python -m bench` (what `make bench` runs): measures the provider path and prints the tables.
 
-Sections (issue 9): 1 HTTP calls per operation, 2 provider path vs raw `requests` baseline,
+Sections: 1 HTTP calls per operation, 2 provider path vs raw `requests` baseline,
 3 preview cost, 4 whole-program runs with growth exponents, 5 logins with password auth,
 6 the simulator's ceiling. One simulator process (`python -m pbs_sim`) serves all of them.
 Results go to `bench/results/<time>-<commit>.json` (git-ignored) with the machine and the commit;

@@ -19,7 +19,7 @@ SYNC_JOB_FIELDS_PBS_4_2 = {
     "sync-direction", "resync-corrupt", "encrypted-only", "verified-only", "run-on-mount", "unmount-on-done",
     "worker-threads", "active-encryption-key", "associated-key",
 }  # fmt: skip
-"""API reference §4.2: every field of `SyncJobConfig` in PBS 4.2."""
+"""Every field of `SyncJobConfig` in PBS 4.2 (`pbs-api-types/src/jobs.rs`)."""
 
 
 def pbs_inputs(schema):
