@@ -86,7 +86,7 @@ def test_failing_stack_examples_fail_as_the_page_shows(example, tmp_path):
     assert shown is not None, "the page must show the error after the example"
     with pytest.raises(StackConfigError) as error:
         load_example(block.text, tmp_path)
-    assert shown.text.strip() == f"error: {error.value}"
+    assert shown.text.strip() == f"error: {error.value}", "run: .venv/bin/python -m tests.docs.refresh"
 
 
 @pytest.mark.parametrize("example", [e for e in EXAMPLES if _kind(e[0]) == SEED], ids=_id)

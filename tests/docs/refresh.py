@@ -1,0 +1,53 @@
+"""Rewrite what the pages show as generated output, from the code as it is now:
+`.venv/bin/python -m tests.docs.refresh` replaces the error block after each
+`<!-- stack example, fails as shown below -->` example with the error the stack-config loader gives
+today, and refreshes the generated field tables of docs/resources.md. The doc tests fail until the
+committed pages match, so the pages never show a message typed by hand."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from pbs_provider.schemas.docs import render_into
+from pbs_provider.stack_config import StackConfigError
+
+from .pages import ROOT
+from .test_examples import EXAMPLES, FAILS, _kind, load_example
+
+
+def refreshed_errors(page: Path) -> str:
+    text = page.read_text()
+    lines = text.split("\n")
+    for block, shown in reversed([e for e in EXAMPLES if e[0].page == page and _kind(e[0]) == FAILS]):
+        if shown is None:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                load_example(block.text, Path(tmp))
+            except StackConfigError as error:
+                message = f"error: {error}"
+            else:
+                raise SystemExit(f"{page}:{block.line}: the example loads now; it no longer fails")
+        start = shown.line  # the fence line (1-based) is index shown.line - 1; content starts after it
+        end = start + len(shown.text.split("\n"))
+        lines[start:end] = message.split("\n")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    pages = {block.page for block, _ in EXAMPLES}
+    for page in sorted(pages):
+        new = refreshed_errors(page)
+        if new != page.read_text():
+            page.write_text(new)
+            print(f"refreshed {page.relative_to(ROOT)}")
+    resources = ROOT / "docs" / "resources.md"
+    text = resources.read_text()
+    if render_into(text) != text:
+        resources.write_text(render_into(text))
+        print(f"refreshed {resources.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
