@@ -1,18 +1,20 @@
 """Rewrite what the pages show as generated output, from the code as it is now:
 `.venv/bin/python -m tests.docs.refresh` replaces the error block after each
 `<!-- stack example, fails as shown below -->` example with the error the stack-config loader gives
-today, and refreshes the generated field tables of docs/resources.md. The doc tests fail until the
-committed pages match, so the pages never show a message typed by hand."""
+today, and refreshes the generated tables (docs/resources.md from the schema models, the stack config
+tables of docs/configuration.md and docs/replication.md from `Pulumi.yaml` and the replication model).
+The doc tests fail until the committed pages match, so the pages never show a message typed by hand."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
+from pbs_provider import stack_config_docs
 from pbs_provider.schemas.docs import render_into
 from pbs_provider.stack_config import StackConfigError
 
-from .pages import ROOT
+from .pages import PAGES, ROOT
 from .test_examples import EXAMPLES, FAILS, _kind, load_example
 
 
@@ -42,11 +44,12 @@ def main() -> None:
         if new != page.read_text():
             page.write_text(new)
             print(f"refreshed {page.relative_to(ROOT)}")
-    resources = ROOT / "docs" / "resources.md"
-    text = resources.read_text()
-    if render_into(text) != text:
-        resources.write_text(render_into(text))
-        print(f"refreshed {resources.relative_to(ROOT)}")
+    for page in PAGES:
+        text = page.read_text()
+        new = stack_config_docs.render_into(render_into(text))
+        if new != text:
+            page.write_text(new)
+            print(f"refreshed {page.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
