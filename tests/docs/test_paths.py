@@ -15,6 +15,8 @@ TOP += ("policy/", "stacks/", "docs/", ".github/")
 CREATED = {
     "stacks/Pulumi.mysite.yaml": "`pulumi stack init mysite` in the front page's walk-through",
     "policy/.venv": "the CI workflow installs the policy pack's requirements there",
+    "policy/config/mysite.json": "copied from staging.json in the front page's walk-through",
+    "bench/results/latest.json": "`make bench` writes and commits it",
     "docs/reports/reliability.md": "`make reliability` writes and commits it",
     "docs/reports/reliability.json": "`make reliability` writes and commits it",
 }
