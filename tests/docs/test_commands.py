@@ -5,8 +5,8 @@ The HTML comment right above a `sh`/`console` block says which:
 - `needs real servers`: commands on a PBS host or with the Pulumi CLI against real servers;
 - `run by tests/docs/test_commands.py`: this module runs the block's commands (placeholders such as
   `<token secret>` replaced by a simulator's values) against a PBS simulator — `RUNNERS` below;
-- `run by <another test file>`: that file runs the same command (its subcommand appears in a `main([...])`
-  call there) against simulators;
+- `run by <another test file>`: that file (or a helper module next to it) runs the same command against
+  simulators (its subcommand appears in a `main([...])` or `command(...)` call there);
 - `dry run by tests/docs/test_commands.py`: long-running `make` targets and benchmarks are not run here;
   `make -n` proves each target exists and `--help` after the block's options proves the command accepts
   them.
@@ -98,11 +98,17 @@ def test_blocks_run_by_a_test_file_name_one_that_runs_the_command(example):
     if path == "tests/docs/test_commands.py":
         assert _runner(example[0]) is not None, "no runner in RUNNERS for this block"
         return
-    text = (ROOT / path).read_text()
+    test_file = ROOT / path
+    text = test_file.read_text()
+    # and its helper modules in the same folder
+    for local in re.findall(r"^from \.(\w*) import (\w+)", text, flags=re.M):
+        for name in local:
+            if name and (test_file.parent / f"{name}.py").exists():
+                text += (test_file.parent / f"{name}.py").read_text()
     for command in commands(example[0]):
         words = shlex.split(command.split("=", 1)[1] if re.match(r"^[A-Z_]+=\S*\s", command) else command)
         subcommand = words[words.index("-m") + 2]
-        assert re.search(rf"main\(\s*\[\s*\"{subcommand}\"", text), (path, subcommand)
+        assert re.search(rf"(main\(\s*\[|command\()\s*\"{subcommand}\"", text), (path, subcommand)
 
 
 # ----- the blocks this module runs --------------------------------------------------------------------------
