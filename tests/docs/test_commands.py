@@ -218,3 +218,18 @@ def test_dry_run_blocks_name_real_targets_and_options(example):
         _, argv = _environment(command)
         done = _run(["make", "-n", *argv[1:]]) if argv[0] == "make" else _run([*argv, "--help"])
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+
+
+BARE_PYTHON = re.compile(r"(?<![/\w.-])python3? -m (?:pbs_provider|pbs_sim|bench|tests\.)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=rel)
+def test_commands_name_their_interpreter(page):
+    """`python -m pbs_provider …` fails with the system's Python: pages write `.venv/bin/python -m …`."""
+    bare = [m.group(0) for m in BARE_PYTHON.finditer(page.read_text())]
+    assert not bare, f"{rel(page)}: {bare}"
+
+
+def test_a_bare_interpreter_is_recognised():
+    assert BARE_PYTHON.search("run `python -m pbs_provider doctor`")
+    assert not BARE_PYTHON.search("run `.venv/bin/python -m pbs_provider doctor`")
