@@ -3,8 +3,8 @@
 `<!-- stack example, fails as shown below -->` example with the error the stack-config loader gives
 today, and refreshes the generated tables (docs/resources.md from the schema models, the stack config
 tables of docs/configuration.md and docs/replication.md from `Pulumi.yaml` and the replication model)
-the commands' output that docs/operations.md shows (the front page's walk-through, run on two
-simulators) and the commands' `--help` in docs/cli.md.
+and the commands' output that docs/operations.md shows (the front page's walk-through, run on two
+simulators).
 The doc tests fail until the committed pages match, so the pages never show a message typed by hand."""
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from pbs_provider.stack_config import StackConfigError
 from pbs_sim.testing import start_simulator
 
 from . import walkthrough
-from .pages import PAGES, ROOT, blocks
-from .test_commands import help_output
+from .pages import PAGES, ROOT
 from .test_examples import EXAMPLES, FAILS, _kind, load_example
 
 
@@ -55,19 +54,6 @@ def walkthrough_outputs() -> dict[str, tuple[int, str]]:
             return walkthrough.walk(walkthrough.Site.make(onprem, cloud, root))
 
 
-def refreshed_help(page: Path) -> str:
-    """The page with each `--help` block showing what the command prints now."""
-    lines = page.read_text().split("\n")
-    for block in reversed(blocks(page)):
-        first = block.text.split("\n", 1)[0]
-        if block.lang == "console" and first.startswith("$ ") and first.endswith(" --help"):
-            output = help_output(first[2:]).split("\n")
-            start = block.line + 1  # after the fence and the command line
-            end = block.line + len(block.text.split("\n"))
-            lines[start:end] = output
-    return "\n".join(lines)
-
-
 def main() -> None:
     pages = {block.page for block, _ in EXAMPLES}
     for page in sorted(pages):
@@ -79,10 +65,6 @@ def main() -> None:
     for page in PAGES:
         text = page.read_text()
         new = stack_config_docs.render_into(render_into(text))
-        if "--help\n" in new:
-            page.write_text(new)
-            new = refreshed_help(page)
-            page.write_text(text)
         if walkthrough.shown(new):
             outputs = outputs or walkthrough_outputs()
             new = walkthrough.render(new, outputs)
