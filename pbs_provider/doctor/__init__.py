@@ -27,7 +27,7 @@ from pbs_provider.doctor.local import check_local
 from pbs_provider.doctor.loops import check_loops
 from pbs_provider.doctor.remote import check_remote
 from pbs_provider.doctor.servers import check_servers
-from pbs_provider.stack_config import StackConfig, StackConfigError
+from pbs_provider.stack_config import StackConfig, StackConfigError, problem_parts
 from pbs_provider.stack_jobs import stack_jobs
 
 
@@ -50,10 +50,8 @@ def config_report(error: StackConfigError) -> Report:
     """A stack config that does not load: each of its problems as a finding."""
     report = Report()
     for problem in error.problems:
-        key, sep, what = problem.partition(": ")
-        if not sep or " " in key:
-            key, what = "", problem
-        report.add(Finding(ERROR, "config", what, "fix the stack config", key, "config"))
+        key, what, fix = problem_parts(problem)
+        report.add(Finding(ERROR, "config", what, fix, key, "config"))
     return report
 
 

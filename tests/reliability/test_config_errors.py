@@ -122,7 +122,7 @@ def other_breakages() -> st.SearchStrategy[Breakage]:
             lambda ss: (
                 "unknown server",
                 lambda c: _entry(c, ss[0]).__setitem__("server", ss[1]),
-                f"{ss[0]}.{SECTIONS[ss[0]][1]}.server: unknown server",
+                f"{ss[0]}.{SECTIONS[ss[0]][1]}.server: no server",
             )
         ),
         st.tuples(MAPS, st.sampled_from([[1], "x", 3])).map(
@@ -131,13 +131,17 @@ def other_breakages() -> st.SearchStrategy[Breakage]:
             )
         ),
         st.just(
-            ("missing remote password", lambda c: c["remotePasswords"].clear(), "remotes.cloud: no password")
+            (
+                "missing remote password",
+                lambda c: c["remotePasswords"].clear(),
+                "remotePasswords.cloud: missing",
+            )
         ),
         st.sampled_from(BAD_URLS).map(
             lambda url: (
                 "broken server url",
                 lambda c: c["servers"]["onprem"].__setitem__("url", url),
-                "stack config `servers.onprem` is invalid: url",
+                "servers.onprem.url: ",
             )
         ),
         safe_text(3, 12).filter(lambda r: r != "cloud").map(
