@@ -17,19 +17,15 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from pbs_provider import __version__
-from pbs_provider.client import PbsError, ServerConfig, client_for
-from pbs_provider.doctor import config_report, run_doctor
-from pbs_provider.export import Source, export_config, render
-from pbs_provider.run import RunError, RunSettings, run_job
-from pbs_provider.schemas.messages import describe_error
-from pbs_provider.servers import SECRETS_KEY, SERVERS_KEY, ServerConfigError, ServerDirectory
-from pbs_provider.stack_config import StackConfig, StackConfigError
-from pbs_provider.stack_file import StackFileError, find_project_dir, read_stack_file
-from pbs_provider.stack_jobs import JobLookupError, find_job, stack_jobs
+
+if TYPE_CHECKING:
+    from pbs_provider.export import Source
+    from pbs_provider.stack_config import StackConfig
+
+# The commands import what they use when they run, so that `--help` and `--version` answer at once.
 
 PROG = "pbs-replication"
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -140,6 +136,12 @@ class _Unusable(Exception):
 
 
 def _url_source(args: argparse.Namespace) -> Source:
+    from pydantic import ValidationError
+
+    from pbs_provider.client import ServerConfig, client_for
+    from pbs_provider.export import Source
+    from pbs_provider.schemas.messages import describe_error
+
     for option in ("url", "auth_id"):
         if getattr(args, option) is None:
             raise _Unusable(f"--{option.replace('_', '-')} is required (or use --from-stack STACK)")
@@ -179,6 +181,11 @@ def _url_source(args: argparse.Namespace) -> Source:
 
 
 def _stack_sources(args: argparse.Namespace) -> list[Source]:
+    from pbs_provider.client import client_for
+    from pbs_provider.export import Source
+    from pbs_provider.servers import SECRETS_KEY, SERVERS_KEY, ServerConfigError, ServerDirectory
+    from pbs_provider.stack_file import StackFileError, find_project_dir, read_stack_file
+
     project = args.project_dir or find_project_dir()
     try:
         stack_file = read_stack_file(project, args.from_stack)
@@ -199,6 +206,9 @@ def _stack_sources(args: argparse.Namespace) -> list[Source]:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from pbs_provider.client import PbsError
+    from pbs_provider.export import export_config, render
+
     try:
         sources = _stack_sources(args) if args.from_stack else [_url_source(args)]
     except _Unusable as error:
@@ -220,6 +230,8 @@ def _export(args: argparse.Namespace) -> int:
 
 def _stack_config(args: argparse.Namespace) -> StackConfig:
     """The stack's config as the program would see it (raises StackFileError/StackConfigError)."""
+    from pbs_provider.stack_file import find_project_dir, read_stack_file
+
     project = args.project_dir or find_project_dir()
     stack_file = read_stack_file(project, args.stack)
     for note in stack_file.notes:
@@ -228,6 +240,11 @@ def _stack_config(args: argparse.Namespace) -> StackConfig:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from pbs_provider.run import RunError, RunSettings, run_job
+    from pbs_provider.stack_config import StackConfigError
+    from pbs_provider.stack_file import StackFileError
+    from pbs_provider.stack_jobs import JobLookupError, find_job, stack_jobs
+
     try:
         config = _stack_config(args)
         job = find_job(stack_jobs(config), args.job, args.server)
@@ -248,6 +265,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from pbs_provider.doctor import config_report, run_doctor
+    from pbs_provider.stack_config import StackConfigError
+    from pbs_provider.stack_file import StackFileError
+
     try:
         config = _stack_config(args)
     except StackFileError as error:
