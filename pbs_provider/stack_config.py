@@ -332,6 +332,8 @@ class _Loader:
         """Sections that could not be read (value: {""}) or their unreadable entries: references
         into them are not reported again."""
         self.server_secrets: dict[str, Any] = {}
+        self.server_entries: dict[str, ServerEntry] = {}
+        """Valid `servers` entries whose client settings are not checked yet (at their first use)."""
         self.missing_secrets: set[str] = set()
 
     def map(self, key: str) -> dict[str, Any]:
@@ -386,6 +388,8 @@ class _Loader:
                 + (f"{hint} (or add it there with url and authId)" if hint else "add it there (url, authId)")
             )
             return
+        if name in self.server_entries:
+            self.client_settings(name, self.server_entries.pop(name))
         if (
             name not in self.missing_secrets
             and not self.server_secret(name)
@@ -398,6 +402,23 @@ class _Loader:
                 f"variable {secret_env_var(name)}"
             )
 
+    def client_settings(self, name: str, entry: ServerEntry) -> None:
+        """The client settings of a server the stack uses (URL, TLS, timeouts, the secret's form),
+        checked once, at its first use, and reported under `servers.<name>`."""
+        path = f"{SERVERS_KEY}.{name}"
+        try:
+            client_config(entry, self.server_secret(name) or "placeholder-secret")
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                loc = [to_camel(p) if isinstance(p, str) else str(p) for p in detail["loc"]]
+                if loc[0] == "secret":
+                    self.problems.append(f"{SECRETS_KEY}.{name}: {describe_error(detail, secret=True)}")
+                elif loc[0] == "retry" and detail["type"] == "extra_forbidden":
+                    self.problems.append(unknown_key(f"{path}.retry", loc[-1], RETRY_KEYS, "`retry`"))
+                else:
+                    rule = describe_error(detail, secret=False).removeprefix(f"{loc[-1]} ")
+                    self.problems.append(f"{path}.{'.'.join(loc)}: {rule}")
+
     def server_secret(self, name: str) -> str | None:
         secret = self.server_secrets.get(name)
         if not isinstance(secret, str) or not secret:
@@ -405,7 +426,8 @@ class _Loader:
         return secret or None
 
     def servers(self) -> None:
-        """Each `servers` entry on its own: unknown keys, wrong values, client settings (URL, TLS)."""
+        """Each `servers` entry on its own: unknown keys and wrong values (the client settings —
+        URL, TLS, timeouts — when the stack uses the server, `client_settings`)."""
         raw = self.map(SERVERS_KEY)
         for name, entry in raw.items():
             path = f"{SERVERS_KEY}.{name}"
@@ -419,20 +441,7 @@ class _Loader:
                     if not (detail["type"] == "missing" and where in meant):
                         self.problems.append(f"{path}.{where}: {describe_error(detail, secret=False)}")
                 continue
-            secret = self.server_secret(name)
-            try:
-                client_config(parsed, secret or "placeholder-secret")
-            except ValidationError as error:
-                for detail in error.errors(include_url=False):
-                    loc = [to_camel(p) if isinstance(p, str) else str(p) for p in detail["loc"]]
-                    if loc[0] == "secret":
-                        rule = describe_error(detail, secret=True)
-                        self.problems.append(f"{SECRETS_KEY}.{name}: {rule}")
-                    elif loc[0] == "retry" and detail["type"] == "extra_forbidden":
-                        self.problems.append(unknown_key(f"{path}.retry", loc[-1], RETRY_KEYS, "`retry`"))
-                    else:
-                        rule = describe_error(detail, secret=False).removeprefix(f"{loc[-1]} ")
-                        self.problems.append(f"{path}.{'.'.join(loc)}: {rule}")
+            self.server_entries[name] = parsed
         if not self.is_broken(SERVERS_KEY):
             for name in self.server_secrets:
                 if name not in raw and not self.is_broken(SERVERS_KEY, name):
