@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pbs_provider.__main__ import main
 from pbs_provider.client import ServerConfig, client_for
 from pbs_provider.export import Source, export_config
 from pbs_provider.stack_config import load_stack_config
@@ -231,3 +234,58 @@ def test_the_secret_can_come_from_a_file_and_a_dead_server_is_one_line(pbs_sim_f
     errors = [line for line in done.stderr.splitlines() if not line.startswith("export: onprem: reading")]
     assert len(errors) == 1 and errors[0].startswith("export: onprem: "), done.stderr
     assert "wrong-secret" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_from_stack_reads_every_server_of_a_stack_and_folds_replications(
+    pbs_sim_factory, tmp_path, monkeypatch, capsys
+):
+    sims = {"onprem": pbs_sim_factory("onprem"), "cloud": pbs_sim_factory("cloud", datastores=["offsite"])}
+    (tmp_path / "state").mkdir()
+    assert StackRun("export-made", tmp_path / "state", sims, replications={"offsite": PUSH}).up().ok
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text((PROJECT / "Pulumi.yaml").read_text())
+    servers = {name: server_entry(sim) for name, sim in sims.items()}
+    stack = {"config": {"pbs-replication:servers": servers}}
+    (project / "stacks" / "Pulumi.site.yaml").write_text(yaml.safe_dump(stack))
+    for name, sim in sims.items():
+        monkeypatch.setenv(f"PBS_SERVER_SECRET_{name.upper()}", sim.admin_token_secret)
+    code = main(["export", "--from-stack", "site", "--project-dir", str(project), "--replications"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    config = {k.split(":", 1)[1]: v for k, v in yaml.safe_load(out)["config"].items()}
+    assert set(config) == {"servers", "replications"} and set(config["replications"]) == {"offsite"}
+    assert config["servers"] == servers
+    assert "--stack site" in out and "export: cloud: reading" in err
+    assert all(sim.admin_token_secret not in out + err for sim in sims.values())
+
+
+def test_on_a_terminal_the_secret_is_asked_for(pbs_sim_factory):
+    sim = pbs_sim_factory("onprem")
+    argv = [sys.executable, "-m", "pbs_provider", "export", "--url", sim.url, "--auth-id", sim.admin_token_id,
+            "--fingerprint", sim.fingerprint]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "PBS_SECRET"}
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: its stdin, stdout and controlling terminal are the pseudo-terminal
+        os.chdir(PROJECT)
+        os.execve(sys.executable, argv, env)
+    seen = b""
+    while b"secret of root@pam!admin: " not in seen:
+        ready, _, _ = select.select([terminal], [], [], 30)
+        assert ready, seen
+        seen += os.read(terminal, 4096)
+    os.write(terminal, sim.admin_token_secret.encode() + b"\n")
+    while True:
+        ready, _, _ = select.select([terminal], [], [], 60)
+        assert ready, seen
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert b"pbs-replication:servers" in seen and sim.admin_token_secret.encode() not in seen
