@@ -485,9 +485,10 @@ class _Loader:
                     "`passwordFromToken` to a `tokens` entry"
                 )
             unknown = {"password"} if not isinstance(password, str) or not password else set()
-            self.problems += _entry_problems(
-                RemoteSchema, path, {**inputs, "password": password}, unknown, meant
-            )
+            found = _entry_problems(RemoteSchema, path, {**inputs, "password": password}, unknown, meant)
+            if any(p.startswith(f"{path}.name: ") for p in found):
+                self.broken.setdefault(REMOTES_KEY, set()).add(key)  # a job naming it is not wrong too
+            self.problems += found
             self.check_server(path, servers, inputs.get("server"))
             if fingerprint_from is not None:
                 if "fingerprint" in inputs:
@@ -580,10 +581,12 @@ class _Loader:
                 matches = [d.key for d in named if d.server == server]
                 if matches:
                     remote_key = matches[0]
-                elif any(d.server not in usable for d in named):
-                    pass  # that remote's own `server` is what is wrong, and reported there
+                elif any(d.server not in usable for d in named) or self.is_broken(REMOTES_KEY, remote):
+                    pass  # that remote's own `server` or `name` is what is wrong, and reported there
                 else:
-                    here = [d.key for d in remotes.values() if d.server == server]
+                    here = [
+                        d.name for d in remotes.values() if d.server == server and isinstance(d.name, str)
+                    ]
                     match = closest(remote, here)
                     hint = f"did you mean `{match}`? or " if match else ""
                     self.problems.append(
