@@ -545,9 +545,11 @@ class _Loader:
             return None
         if token is None:
             known = ", ".join(sorted(tokens)) or "none"
+            match = closest(str(token_ref), tokens)
+            hint = f"did you mean `{match}`? or " if match else ""
             self.problems.append(
                 f"{path}.passwordFromToken: no token {token_ref!r} in `{TOKENS_KEY}` (declared: {known}); "
-                "declare the API token there so that its secret can be used"
+                f"{hint}declare the API token there so that its secret can be used"
             )
             return None
         inputs.setdefault("authId", token.token_id)

@@ -242,3 +242,28 @@ def test_one_line_naming_the_key_with_an_action(kind, where, key, path, meant):
         assert named in known, (named, line)
     rule = line[len(path) + 2 :]
     assert re.search(r"did you mean|must|may|is required|needs|use |set |remove |add |run ", rule), line
+
+
+REFERENCES = [
+    # (where the reference is, the key, a slip of its value, the line's key path, the value meant)
+    (("remotes", "cloud"), "server", "onprme", "remotes.cloud.server", "onprem"),
+    (("syncJobs", "push-cloud"), "server", "onprme", "syncJobs.push-cloud.server", "onprem"),
+    (("users", "sync@pbs"), "server", "clod", "users.sync@pbs.server", "cloud"),
+    (("tokens", "sync@pbs!push"), "server", "clouds", "tokens.sync@pbs!push.server", "cloud"),
+    (("acls", 0), "server", "Cloud", "acls.0.server", "cloud"),
+    (("namespaces", 0), "server", "coud", "namespaces.0.server", "cloud"),
+    (("replications", "archive", "target"), "server", "clod", "replications.archive.target.server", "cloud"),
+    (("syncJobs", "push-cloud"), "remote", "clud", "syncJobs.push-cloud.remote", "cloud"),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "slip", "path", "meant"), REFERENCES, ids=[r[3] for r in REFERENCES]
+)
+def test_a_mistyped_reference_suggests_the_entry_meant(where, key, slip, path, meant):
+    config = base()
+    at(config, where)[key] = slip
+    with pytest.raises(StackConfigError) as error:
+        load(config)
+    [line] = error.value.problems
+    assert line.startswith(f"{path}: ") and f"did you mean `{meant}`?" in line, line
