@@ -209,6 +209,9 @@ def _export(args: argparse.Namespace) -> int:
     from pbs_provider.client import PbsError
     from pbs_provider.export import export_config, render
 
+    if args.from_stack and args.url:
+        _say("export: --url and --from-stack: give one of them")
+        return EXIT_UNUSABLE
     try:
         sources = _stack_sources(args) if args.from_stack else [_url_source(args)]
     except _Unusable as error:

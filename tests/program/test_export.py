@@ -205,6 +205,7 @@ def test_a_replication_set_is_exported_as_one_replications_entry(pbs_sim_factory
             "export: no secret for root@pam!admin: set the environment variable PBS_SECRET",
         ),
         (["--secret-file", "/nonexistent/secret"], {"PBS_SECRET": ""}, "export: --secret-file: cannot read"),
+        (["--from-stack", "dev"], {}, "export: --url and --from-stack: give one of them"),
     ],
 )
 def test_every_export_error_is_one_line(pbs_sim_factory, args, env, expected):
