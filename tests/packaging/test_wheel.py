@@ -27,7 +27,18 @@ from tests.program.stacks import PROJECT
 pytestmark = pytest.mark.slow
 
 PACKAGES = ("pbs_provider", "pbs_types", "pbs_sim", "offline_engine")
-FILES = ("pyproject.toml", "README.md", "LICENSE", "requirements.txt")
+LOCAL = (
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    ".demo",
+    ".pulumi-state",
+    "build",
+    "*.egg-info",
+)
+"""What a checkout holds that is not source."""
 
 
 def pip(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -50,12 +61,10 @@ def _requirement(text: str) -> tuple[str, frozenset[str]]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built from a copy of the sources (the checkout gets no build/ or egg-info)."""
-    source = tmp_path_factory.mktemp("source")
-    for name in FILES:
-        shutil.copy(PROJECT / name, source / name)
-    for package in PACKAGES:
-        shutil.copytree(PROJECT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
+    """The wheel, built from a copy of the whole checkout (tests, bench, policy and all, as
+    `pip install .` sees it; the checkout itself gets no build/ or egg-info)."""
+    source = tmp_path_factory.mktemp("build") / "source"
+    shutil.copytree(PROJECT, source, ignore=shutil.ignore_patterns(*LOCAL))
     dist = tmp_path_factory.mktemp("dist")
     pip("wheel", str(source), "--no-deps", "--wheel-dir", str(dist))
     [built] = dist.glob("*.whl")
