@@ -306,6 +306,13 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
 """The keys of an entry of each section."""
 
 
+CLIENT_HINTS = {
+    "caFile": "; give the path of the PEM file of the CA that signed the server's certificate (relative to "
+    "the project directory), or pin `fingerprint` instead",
+}
+"""What to do, for the client settings whose rule alone does not say it."""
+
+
 def unknown_key(path: str, key: str, known: tuple[str, ...], what: str) -> str:
     """The line for a key that does not exist: the likely meant one, or the list to choose from."""
     match = closest(key, known)
@@ -417,7 +424,7 @@ class _Loader:
                     self.problems.append(unknown_key(f"{path}.retry", loc[-1], RETRY_KEYS, "`retry`"))
                 else:
                     rule = describe_error(detail, secret=False).removeprefix(f"{loc[-1]} ")
-                    self.problems.append(f"{path}.{'.'.join(loc)}: {rule}")
+                    self.problems.append(f"{path}.{'.'.join(loc)}: {rule}{CLIENT_HINTS.get(loc[0], '')}")
 
     def server_secret(self, name: str) -> str | None:
         secret = self.server_secrets.get(name)

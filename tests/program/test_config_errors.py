@@ -196,6 +196,7 @@ def test_a_broken_server_entry_is_reported_once_under_its_own_key(tmp_path: Path
     missing_ca = {"onprem": {**SERVERS["onprem"], "caFile": str(tmp_path / "nope.pem")}}
     found = problems(servers=missing_ca, **used_by)
     assert len(found) == 1 and found[0].startswith("servers.onprem.caFile: CA file "), found
+    assert found[0].endswith("or pin `fingerprint` instead")
     plain = {"onprem": {**SERVERS["onprem"], "url": "http://pbs1.example:8007"}}
     found = problems(servers=plain, **used_by)
     assert len(found) == 1 and found[0].startswith("servers.onprem.url: "), found
