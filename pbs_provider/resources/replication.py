@@ -20,7 +20,6 @@ refused (for pull too: a replication owns its user and the user's ACL entries).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -30,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.alias_generators import to_camel
 
 from pbs_provider.schemas.api_token import token_id
-from pbs_provider.schemas.messages import describe_error
+from pbs_provider.schemas.messages import describe_error, did_you_mean
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.types import (
     DatastoreName,
@@ -157,7 +156,7 @@ class ReplicationArgs(BaseModel):
             return raw
         known = {to_camel(n) for n in cls.model_fields} | set(JOB_OPTIONS)
         problems = [
-            f"{path}.{key}: not an option of a replication{_did_you_mean(to_camel(key), known)} (own keys: "
+            f"{path}.{key}: not an option of a replication{did_you_mean(to_camel(key), known)} (own keys: "
             f"{', '.join(sorted(to_camel(n) for n in cls.model_fields))}; or any sync job option: "
             f"{', '.join(JOB_OPTIONS)})"
             for key in raw
@@ -174,11 +173,6 @@ class ReplicationArgs(BaseModel):
         if problems:
             raise InvalidReplication(problems)
         return args
-
-
-def _did_you_mean(key: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 @dataclass(frozen=True)
