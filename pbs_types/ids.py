@@ -38,6 +38,7 @@ __all__ = [
     "LAST_NAME_RULE",
     "MAX_NAMESPACE_DEPTH",
     "MAX_NAMESPACE_LENGTH",
+    "NAMESPACE_NAME_RULE",
     "NAMESPACE_RULE",
     "NS_MAX_DEPTH_RULE",
     "PORT_RULE",
@@ -53,6 +54,7 @@ __all__ = [
     "AuthId",
     "InvalidId",
     "check_acl_path",
+    "check_namespace_creatable",
     "check_namespace_max_depth",
     "check_path_segment",
     "check_role",
@@ -254,6 +256,32 @@ def parse_namespace(ns: str) -> tuple[str, ...]:
         length += len(component) + (1 if components else 0)
         components.append(component)
     return tuple(components)
+
+
+# The `name` parameter of namespace creation (`POST /admin/datastore/{store}/namespace`,
+# src/api2/admin/namespace.rs): a SAFE_ID of 1-32 characters. The namespace path itself only
+# limits the total length (256) and the depth (7), so a longer component passes `parse_namespace`
+# but cannot be created.
+NAMESPACE_NAME_RULE = StringRule(
+    "The name of the new namespace to add at the parent.", pattern=SAFE_ID_RE, min_length=1, max_length=32
+)
+
+
+def check_namespace_creatable(ns: str) -> tuple[str, ...]:
+    """The components of a namespace that can be created one level at a time, as PBS creates it.
+
+    `parse_namespace` first (schema, depth), then every component as the create call's `name`
+    (1-32 characters); the root `""` cannot be created (`Cannot create/delete root namespace!`).
+    """
+    components = parse_namespace(ns)
+    if not components:
+        raise InvalidId("Cannot create/delete root namespace!")
+    for component in components:
+        try:
+            NAMESPACE_NAME_RULE.check(component)
+        except PbsValueError as err:
+            raise InvalidId(f"namespace component '{component}': {err.message}") from None
+    return components
 
 
 def namespace_depth(ns: str) -> int:

@@ -226,17 +226,17 @@ Role = Annotated[
 
 
 def _namespace_to_create(value: str) -> str:
-    if not ids.parse_namespace(value):
-        raise PbsValueError("Cannot create/delete root namespace!")
+    ids.check_namespace_creatable(value)
     return value
 
 
 NamespacePath = pbs_string(
     ids.NAMESPACE_RULE,
-    "namespace path below the root: up to 7 safe-id components joined by `/`",
+    "namespace path below the root: up to 7 safe-id components of 1-32 characters joined by `/`",
     then=_namespace_to_create,
 )
-"""A namespace that can be created or deleted (never the root `""`)."""
+"""A namespace that can be created or deleted (never the root `""`); each component is created by
+its own call, whose `name` PBS limits to 32 characters."""
 
 
 def _trigger_text(value: Any) -> Any:
