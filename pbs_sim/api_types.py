@@ -30,6 +30,7 @@ NAMESPACE = StringSchema(ids.NAMESPACE_RULE)
 NAMESPACE_COMPONENT = StringSchema(ids.NAMESPACE_NAME_RULE)
 SINGLE_LINE_COMMENT = StringSchema(ids.COMMENT_RULE)
 REMOTE_PASSWORD = StringSchema(ids.REMOTE_PASSWORD_RULE)
+REMOTE_PASSWORD_BASE64 = StringSchema(ids.REMOTE_PASSWORD_BASE64_RULE)
 PBS_PASSWORD = StringSchema(ids.USER_PASSWORD_RULE)
 DIGEST = StringSchema(ids.DIGEST_RULE)
 FINGERPRINT = StringSchema(ids.FINGERPRINT_RULE)
@@ -86,7 +87,7 @@ REMOTE_DELETABLE: dict[str, tuple[int, int, int] | None] = {
 }
 # The stored section: password (base64) required.
 REMOTE_SECTION = REMOTE_CONFIG.extend(
-    {"name": Property(REMOTE_ID, optional=False), "password": Property(REMOTE_PASSWORD)}
+    {"name": Property(REMOTE_ID, optional=False), "password": Property(REMOTE_PASSWORD_BASE64)}
 )
 
 # --- sync jobs ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from pbs_sim.models.acl import ROOT_USERID, AclFile, is_token, user_of
 from pbs_sim.models.permissions import PermissionResolver, is_superuser
 from pbs_sim.models.secrets import SecretStore
 from pbs_sim.section_config import SectionConfigData, SectionType
+from pbs_types.config_text import rust_trim
 
 USER_TYPES = {
     "user": SectionType("user", "userid", api_types.USER_CONFIG),
@@ -64,7 +65,7 @@ def _apply_enable_expire(props: dict[str, Any], params: dict[str, Any]) -> None:
 def _apply_comment(props: dict[str, Any], comment: str | None) -> None:
     if comment is None:
         return
-    trimmed = comment.strip()
+    trimmed = rust_trim(comment)
     if trimmed:
         props["comment"] = trimmed
     else:
