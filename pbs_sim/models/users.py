@@ -281,7 +281,13 @@ class UserStore:
             self.token_secrets.set(tokenid, secret)
             props = {k: params[k] for k in ("comment", "enable", "expire") if k in params}
             data.set(tokenid, "token", props)
-            self.file.write(data)
+            try:
+                # a token id over 64 characters fails here, as in PBS (`syntax error in section
+                # identifier`); unlike PBS, the secret set just before is not left behind
+                self.file.write(data)
+            except ApiError:
+                self.token_secrets.delete(tokenid)
+                raise
         return {"tokenid": tokenid, "value": secret}
 
     def update_token(self, userid: str, name: str, params: dict[str, Any]) -> dict[str, str] | None:
