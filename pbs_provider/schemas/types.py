@@ -130,7 +130,7 @@ Fingerprint = pbs_string(ids.FINGERPRINT_RULE, "SHA-256 fingerprint: 32 hex byte
 
 def _auth_id(value: str) -> str:
     ids.parse_authid(value)
-    return value
+    return config_text.check_storable(value)  # a user name may hold U+0080-U+009F; PBS can't store it
 
 
 AuthIdText = pbs_string(ids.AUTHID_RULE, "`user@realm` or `user@realm!token`", then=_auth_id)
@@ -212,7 +212,7 @@ SyncDirection = Annotated[Literal["pull", "push"], TypeDoc("`pull` or `push`")]
 
 def _userid(value: str) -> str:
     ids.parse_userid(value)
-    return value
+    return config_text.check_storable(value)  # a user name may hold U+0080-U+009F; PBS can't store it
 
 
 Userid = pbs_string(ids.USERID_RULE, "`user@realm`", then=_userid)

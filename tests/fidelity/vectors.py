@@ -212,6 +212,7 @@ RULES: list[Rule] = [
             "u@pbs!tok",
             "x" * 61 + "@pbs",
             "u@-bs",
+            "\x85u@pbs",  # passes the schema; user.cfg's writer refuses the section id
         ),
         provider=(_user("userid"),),
         simulator=(("POST /access/users userid", sim_create_user),),
@@ -237,6 +238,7 @@ RULES: list[Rule] = [
             "u@pbs!t!x",
             "u@pbs!" + "t" * 59,
             "nouser",
+            "\x80sync@pbs",  # passes the schema (ASCII [:cntrl:]); the config writer refuses it
         ),
         provider=(_remote("authId"), _job("owner")),
         simulator=(
