@@ -217,7 +217,7 @@ def _userid(value: str) -> str:
 
 Userid = pbs_string(ids.USERID_RULE, "`user@realm`", then=_userid)
 TokenName = pbs_string(ids.TOKEN_NAME_RULE, f"token name, {SAFE_ID_DOC}")
-UserPassword = pbs_string(ids.USER_PASSWORD_RULE, "password, single line, 8-64 characters")
+UserPassword = pbs_string(ids.USER_PASSWORD_RULE, "password, single line")
 
 
 def _read_back_text(rule: StringRule) -> Callable[[str], str]:
