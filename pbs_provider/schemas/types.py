@@ -279,7 +279,7 @@ def _namespace_to_create(value: str) -> str:
 
 NamespacePath = pbs_string(
     ids.NAMESPACE_RULE,
-    "namespace path below the root: up to 7 safe-id components joined by `/`",
+    "namespace path below the root: up to 7 safe-id components of 1-32 characters joined by `/`",
     then=_namespace_to_create,
 )
 """A namespace that can be created or deleted (never the root `""`); each component is created by
