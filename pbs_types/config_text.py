@@ -55,7 +55,7 @@ def read_back(text: str) -> str:
 
 
 def split_lines(raw: str) -> list[str]:
-    """Rust's `str::lines`: split at `\\n` only, drop one `\\r` before it, no empty last line.
+    """Rust's `str::lines`: split at `\\n` only, drop one `\\r` before a `\\n`, no empty last line.
 
     Unlike Python's `str.splitlines()`, U+2028, U+2029, U+0085, `\\x0b`, `\\x0c` and `\\x1c`-`\\x1e`
     are not line ends.
@@ -63,9 +63,9 @@ def split_lines(raw: str) -> list[str]:
     if raw == "":
         return []
     lines = raw.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    last = lines.pop()  # the text after the last "\n": a last line without a line ending, or ""
+    ended = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return [*ended, last] if last else ended
 
 
 def check_storable(text: str) -> str:
