@@ -3,6 +3,8 @@ Rust's `{:?}` of a string, which several of PBS's messages embed."""
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class PbsValueError(ValueError):
     """A value PBS rejects; `str(err)` (and `err.message`) is PBS's own error text.
@@ -30,7 +32,8 @@ def rust_debug_str(value: str) -> str:
             parts.append("\\t")
         elif char == "\0":
             parts.append("\\0")
-        elif not char.isprintable():
+        elif not char.isprintable() or unicodedata.category(char) in ("Mn", "Me"):
+            # Rust escapes what is not printable and grapheme extenders (combining marks)
             parts.append(f"\\u{{{ord(char):x}}}")
         else:
             parts.append(char)
