@@ -18,7 +18,13 @@ from pathlib import Path
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
-from pbs_sim.section_config import SectionConfigData, SectionType, format_config, parse_config
+from pbs_sim.section_config import (
+    SectionConfigData,
+    SectionConfigError,
+    SectionType,
+    parse_config,
+    write_config,
+)
 
 
 def sha256_hex(raw: bytes) -> str:
@@ -91,4 +97,9 @@ class SectionConfigFile(ConfigFile):
         return data, sha256_hex(raw)
 
     def write(self, data: SectionConfigData) -> None:
-        self.write_raw(format_config(data).encode("utf-8"))
+        """Store ``data`` with PBS's save rules; a refused save is PBS's 400 and leaves the file as it was."""
+        try:
+            raw = write_config(data, self.types, str(self.path))
+        except SectionConfigError as exc:
+            raise ApiError(str(exc)) from None
+        self.write_raw(raw.encode("utf-8"))

@@ -23,6 +23,7 @@ from pbs_sim.models.permissions import PermissionResolver
 from pbs_sim.models.sync_common import SyncStats, human_binary, rate_text
 from pbs_sim.models.tasks import TaskManager, WorkerTask
 from pbs_sim.section_config import SectionType
+from pbs_types.config_text import rust_trim
 
 SYNC_TYPES = {"sync": SectionType("sync", "id", api_types.SYNC_JOB_CONFIG)}
 JOBTYPE = "syncjob"
@@ -243,7 +244,7 @@ class SyncJobStore:
                 if previous_key not in keys:
                     keys.append(previous_key)
             if "comment" in update:
-                comment = update["comment"].strip()
+                comment = rust_trim(update["comment"])
                 if comment:
                     job["comment"] = comment
                 else:
