@@ -541,6 +541,11 @@ class _Loader:
             plan = plan_replication(key, args)
             self.problems += plan_problems(plan, args, path)
             user_key, namespace_key = _reused(plan, config)
+            if namespace_key is not None and args.delete_empty_namespace:
+                self.problems.append(
+                    f"{path}.deleteEmptyNamespace: the target namespace is `{NAMESPACES_KEY}` item "
+                    f"{namespace_key}, which decides its own deletion (`deleteGroups`): drop this option"
+                )
             decl = ReplicationDecl(key, args, plan, user_key, namespace_key, fingerprint_from)
             self.replication_children(path, decl)
             holder = remote_users.setdefault((plan.access_server, plan.userid), key)

@@ -16,11 +16,20 @@ validates it with each child's schema before anything is registered, and the com
 registers it. PBS's advice "one dedicated remote and remote user per push job" holds by
 construction for the remote; a second replication with the same remote user on the same server is
 refused (for pull too: a replication owns its user and the user's ACL entries).
+
+Removing a replication (its entry, or `pulumi destroy`) deletes the job, the remote, the ACL entries,
+the token and the user, and never the replicated backups: the target namespace is registered with
+Pulumi's `retainOnDelete`, so it is dropped from the state and left in place with its backups (the
+CLI shows the step as `delete[retain]`). `deleteEmptyNamespace: true` deletes it instead when it is
+empty and still keeps it when it holds backups (`Namespace.keepIfNotEmpty`). The token can expire
+(`tokenExpire`, or `tokenLifetimeDays` counted from a `regenerate` date, so one edit rolls both).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -34,6 +43,7 @@ from pbs_provider.schemas.messages import describe_error
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.types import (
     DatastoreName,
+    Expire,
     Fingerprint,
     Host,
     JobId,
@@ -57,6 +67,8 @@ COMPONENT_TYPE = "pbs:index:Replication"
 DEFAULT_TOKEN_NAME = "sync"
 PUSH_ROLE, PUSH_PRUNE_ROLE, PUSH_NAMESPACES_ROLE = "DatastoreBackup", "DatastorePowerUser", "DatastoreAdmin"
 PULL_ROLE = "DatastoreReader"
+DAY_SECONDS = 86_400
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 WIRED_JOB_INPUTS = frozenset(
     {"server", "jobId", "store", "ns", "remote", "remoteStore", "remoteNs", "syncDirection", "adopt"}
@@ -110,7 +122,22 @@ class ReplicationArgs(BaseModel):
         default=True, description="`false`: the user exists already (not managed here)."
     )
     token_name: TokenName = Field(default=DEFAULT_TOKEN_NAME, description="Name of the user's API token.")
-    regenerate: Trigger | None = Field(default=None, description="Change it to rotate the token secret.")
+    regenerate: Trigger | None = Field(
+        default=None,
+        description="Change it to rotate the token secret (a counter, or the rotation's date "
+        "`YYYY-MM-DD`, which `tokenLifetimeDays` counts from).",
+    )
+    token_expire: Expire | None = Field(
+        default=None,
+        description="When the token expires (Unix time, as the token's `expire`); unset = never.",
+    )
+    token_lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="The token expires this many days after the `regenerate` date (00:00 UTC), so "
+        "changing `regenerate` to today's date rotates the secret and moves the expiry in one edit.",
+    )
     job_id: JobId | None = Field(default=None, description="Sync job id; default: the replication's name.")
     remote_name: RemoteName | None = Field(
         default=None, description="Remote name; default: the replication's name."
@@ -133,6 +160,12 @@ class ReplicationArgs(BaseModel):
         "the target anchor, which needs Datastore.Modify there (`DatastoreAdmin` instead of "
         "`DatastoreBackup`/`DatastorePowerUser`).",
     )
+    delete_empty_namespace: bool = Field(
+        default=False,
+        description="When the replication is removed, delete the target namespace too if it holds no "
+        "backups (default: keep it, with its backups, as Pulumi's `retainOnDelete`). A namespace that "
+        "holds backups is always kept; delete backups only on purpose (`namespaces` with `deleteGroups`).",
+    )
     adopt: bool = Field(default=False, description="Adopt objects that already exist (every child resource).")
 
     @model_validator(mode="after")
@@ -145,6 +178,17 @@ class ReplicationArgs(BaseModel):
                 f"{', '.join(JOB_OPTIONS)})"
             )
         return self
+
+    def token_expiry(self) -> int | None:
+        """The token's `expire`: `tokenExpire`, or the `regenerate` date plus `tokenLifetimeDays`
+        (None when neither applies; `plan_problems` reports a lifetime without a date)."""
+        if self.token_expire is not None:
+            return int(self.token_expire)
+        start = rotation_date(self.regenerate)
+        if self.token_lifetime_days is None or start is None:
+            return None
+        midnight = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+        return int(midnight.timestamp()) + self.token_lifetime_days * DAY_SECONDS
 
     def job_options(self) -> dict[str, Any]:
         """The SyncJob inputs given as extra keys (camelCase)."""
@@ -176,6 +220,16 @@ class ReplicationArgs(BaseModel):
         return args
 
 
+def rotation_date(trigger: str | None) -> dt.date | None:
+    """The date a `regenerate` value names (`YYYY-MM-DD`), or None."""
+    if trigger is None or not ISO_DATE.match(trigger):
+        return None
+    try:
+        return dt.date.fromisoformat(trigger)
+    except ValueError:
+        return None
+
+
 def _did_you_mean(key: str, known: set[str]) -> str:
     close = difflib.get_close_matches(key, sorted(known), n=1)
     return f" (did you mean `{close[0]}`?)" if close else ""
@@ -199,6 +253,8 @@ class ReplicationPlan:
     """AclEntry inputs: the user's first, then the token's."""
     namespace: dict[str, Any] | None
     """The target namespace's inputs (None when the target is the root namespace)."""
+    keep_namespace: bool
+    """Register the namespace with `retainOnDelete` (removal leaves it and its backups in place)."""
     remote: dict[str, Any]
     """Remote inputs without `authId`/`password` (they come from the token)."""
     job: dict[str, Any]
@@ -240,6 +296,7 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         "tokenName": args.token_name,
         "comment": f"used by remote {args.remote_name or name} on {local.server}",
         **({"regenerate": args.regenerate} if args.regenerate is not None else {}),
+        **({"expire": expire} if (expire := args.token_expiry()) is not None else {}),
         **adopt,
     }
     acl_path = other.acl_path
@@ -247,8 +304,9 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         {"server": other.server, "path": acl_path, "authId": auth_id, "role": role, **adopt}
         for auth_id in (userid, token_id(userid, args.token_name))
     ]
+    empty_only = {"keepIfNotEmpty": True} if args.delete_empty_namespace else {}
     namespace = (
-        {"server": args.target.server, "store": args.target.store, "ns": args.target.ns, **adopt}
+        {"server": args.target.server, "store": args.target.store, "ns": args.target.ns} | empty_only | adopt
         if args.target.ns
         else None
     )
@@ -283,6 +341,7 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         token=token,
         acls=acls,
         namespace=namespace,
+        keep_namespace=not args.delete_empty_namespace,
         remote={k: v for k, v in remote.items() if v is not None},
         job={k: v for k, v in job.items() if v is not None},
         options=tuple(options),
@@ -303,6 +362,22 @@ def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> li
         problems.append(
             f"{path}.target.server: source and target are both `{args.source.server}`: a replication "
             "connects two servers (use a `syncJobs` entry without `remote` for a local sync)"
+        )
+    if args.token_lifetime_days is not None:
+        if args.token_expire is not None:
+            problems.append(
+                f"{path}.tokenLifetimeDays: set either `tokenExpire` or `tokenLifetimeDays`, not both"
+            )
+        elif rotation_date(args.regenerate) is None:
+            problems.append(
+                f"{path}.regenerate: must be the rotation's date (YYYY-MM-DD, e.g. "
+                f"`{dt.datetime.now(dt.UTC).date().isoformat()}`) when `tokenLifetimeDays` is set: the "
+                f"expiry is counted from it (got {args.regenerate!r})"
+            )
+    if args.delete_empty_namespace and not args.target.ns:
+        problems.append(
+            f"{path}.deleteEmptyNamespace: the target is the datastore's root namespace, which the "
+            "replication does not create or delete (set `target.ns`, or drop this option)"
         )
     if plan.remote.get("host") is None:
         problems.append(
@@ -376,8 +451,9 @@ class Replication(pulumi.ComponentResource):
         ]
         if namespace is not None or plan.namespace is None:
             self.namespace: NamespaceResource | None = namespace
-        else:
-            self.namespace = NamespaceResource(f"{name}-namespace", child, **plan.namespace)
+        else:  # retained: removing the replication never deletes replicated backups
+            keep = pulumi.ResourceOptions(parent=self, retain_on_delete=plan.keep_namespace)
+            self.namespace = NamespaceResource(f"{name}-namespace", keep, **plan.namespace)
         self.remote = Remote(
             f"{name}-remote",
             child,
