@@ -136,3 +136,20 @@ def test_a_pull_replication_keeps_its_local_target_namespace(servers, tmp_path):
     assert result.retained() == ["back-namespace"]
     _left_only_the_namespace(servers, ("onprem", "store1", "from-cloud"))
     assert servers["onprem"].snapshot_names("store1", "from-cloud") == pulled
+
+
+def test_the_documented_way_to_delete_a_kept_namespace_with_its_backups(servers, tmp_path):
+    run = _pushed(servers, tmp_path)
+    run.set(replications={})
+    assert run.up().ok
+    kept = {"server": "cloud", "store": "offsite", "ns": "dr"}
+    run.set(namespaces=[{**kept, "adopt": True, "deleteGroups": True}])
+    adopted = run.up()
+    assert adopted.ok, adopted.diagnostics
+    assert servers["cloud"].snapshot_names("offsite", "dr") == REPLICATED  # adopting changes nothing
+    run.set(namespaces=[])
+    removed = run.up()
+    assert removed.ok, removed.diagnostics
+    assert removed.retained() == [] and ("delete", "cloud:offsite:dr") in removed.ops()
+    assert objects(servers).namespaces == set()
+    assert servers["cloud"].snapshot_names("offsite", "dr") == []
