@@ -386,6 +386,27 @@ def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> li
     return problems
 
 
+def kept_on_removal(plan: ReplicationPlan, namespace_managed_elsewhere: bool = False) -> str:
+    """What removing the replication leaves on PBS, and how to delete it on purpose (a stack output: the
+    CLI prints a removed or changed output in the update that removes or changes the replication)."""
+    pull = plan.direction == "pull"
+    server = plan.job_server if pull else plan.access_server
+    store = plan.job["store"] if pull else plan.job["remoteStore"]
+    ns = plan.namespace["ns"] if plan.namespace else None
+    if ns is None:
+        return f"the replicated backups in datastore {store} on server {server} (root namespace)"
+    where = f"namespace {store}:{ns} on server {server}"
+    if namespace_managed_elsewhere:
+        return f"the replicated backups in {where} (the namespace is managed by its `namespaces` item)"
+    how = (
+        f"to delete them on purpose, add `{{server: {server}, store: {store}, ns: {ns}, adopt: true, "
+        "deleteGroups: true}` to `namespaces`, run `pulumi up`, then remove it and run `pulumi up`"
+    )
+    if plan.keep_namespace:
+        return f"{where} and its backups; {how}"
+    return f"{where} with its backups if it holds any (it is deleted when empty); {how}"
+
+
 def shared_user_reason(plan: ReplicationPlan, holder: str) -> str:
     """Why `plan` may not use the remote user that replication `holder` already uses."""
     where = f"`{plan.userid}` on server `{plan.access_server}`"
@@ -489,6 +510,7 @@ __all__ = [
     "ReplicationArgs",
     "ReplicationPlan",
     "ReplicationSide",
+    "kept_on_removal",
     "plan_problems",
     "plan_replication",
     "shared_user_reason",

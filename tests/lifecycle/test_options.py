@@ -120,3 +120,36 @@ def test_the_expiry_reaches_pbs_and_a_rotation_moves_it(pbs_sim_factory, tmp_pat
     assert token()["expire"] == DEC_6 + 44 * 86_400
     assert run.resource("offsite-token")["outputs"]["secret"] != secret  # rotated in the same up
     assert ("update", "offsite-remote") in result.ops()  # the remote got the new secret
+
+
+@pytest.mark.parametrize(
+    ("options", "start"),
+    [
+        ({}, "namespace offsite:site1 on server cloud and its backups; to delete them on purpose"),
+        (
+            {"deleteEmptyNamespace": True},
+            "namespace offsite:site1 on server cloud with its backups if it holds any (it is deleted when",
+        ),
+        (
+            {"target": {"server": "cloud", "store": "offsite"}},
+            "the replicated backups in datastore offsite on server cloud (root namespace)",
+        ),
+    ],
+)
+def test_what_removal_keeps_is_named_in_the_summary(options, start):
+    from pbs_provider.program import replication_summary
+
+    summary = replication_summary(load(replications={"offsite": {**PUSH, **options}}))
+    assert summary["offsite"]["keptOnRemoval"].startswith(start)
+
+
+def test_a_pull_keeps_the_namespace_on_the_pulling_server():
+    from pbs_provider.program import replication_summary
+
+    pull = {
+        "direction": "pull",
+        "source": {"server": "cloud", "store": "offsite"},
+        "target": {"server": "onprem", "store": "store1", "ns": "from-cloud"},
+    }
+    note = replication_summary(load(replications={"back": pull}))["back"]["keptOnRemoval"]
+    assert note.startswith("namespace store1:from-cloud on server onprem and its backups")

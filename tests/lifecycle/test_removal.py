@@ -71,6 +71,8 @@ def test_destroy_after_a_run_completes_and_keeps_only_the_namespace_with_its_bac
 
 def test_removing_the_entry_after_a_run_plans_then_does_the_same(servers, tmp_path):
     run = _pushed(servers, tmp_path)
+    note = run.state_json()["outputs"]["replications"]["offsite"]["keptOnRemoval"]
+    assert note.startswith("namespace offsite:dr on server cloud and its backups; to delete them on purpose")
     run.set(replications={})
     plan = run.preview()
     assert plan.ok, plan.diagnostics
@@ -84,6 +86,7 @@ def test_removing_the_entry_after_a_run_plans_then_does_the_same(servers, tmp_pa
     _left_only_the_namespace(servers)
     assert servers["cloud"].snapshot_names("offsite", "dr") == REPLICATED
     assert custom_resources(run) == []
+    assert "replications" not in result.outputs  # the CLI prints the removed output, note included
     assert run.up().ops() == []
 
 

@@ -148,6 +148,9 @@ def test_push_replication_lifecycle(run, sims):
     assert up.outputs["replications"]["push-cloud"] == {
         "direction": "push", "jobServer": "onprem", "jobId": "push-cloud", "remote": "push-cloud",
         "remoteUserServer": "cloud", "tokenId": "push-cloud@pbs!sync", "role": "DatastorePowerUser",
+        "keptOnRemoval": "namespace offsite:site1 on server cloud and its backups; to delete them on "
+        "purpose, add `{server: cloud, store: offsite, ns: site1, adopt: true, deleteGroups: true}` to "
+        "`namespaces`, run `pulumi up`, then remove it and run `pulumi up`",
     }  # fmt: skip
 
     # the token secret: a secret in state (token outputs, remote inputs and outputs), nowhere in plaintext
