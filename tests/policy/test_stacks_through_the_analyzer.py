@@ -1,5 +1,5 @@
 """Every example stack, and a generated stack using every `replications` option, passes its own policy
-config through the real policy analyzer (`python -m pulumi.policy`, driven over gRPC as the CLI does).
+config (and the examples prod's too) through the real policy analyzer (`python -m pulumi.policy`, driven over gRPC as the CLI does).
 
 The stacks run through the real program and the engine stand-in against simulators: the examples are
 deployed (`up`), the generated stack is previewed (the simulators do not hold its encryption keys; a
@@ -77,8 +77,13 @@ def packs():
         pack.close()
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_each_example_stack_passes_its_own_policy_config(stack, pbs_sim_factory, tmp_path, packs):
+STACK_POLICIES = [(s, s) for s in ("dev", "staging", "prod")] + [("dev", "prod"), ("staging", "prod")]
+
+
+@pytest.mark.parametrize(
+    ("stack", "policy"), STACK_POLICIES, ids=[f"{s}-under-{p}" for s, p in STACK_POLICIES]
+)
+def test_each_example_stack_passes_its_own_and_prod_s_policy(stack, policy, pbs_sim_factory, tmp_path, packs):
     config = _file_config(stack)
     servers = config["pbs-replication:servers"]
     sims = {name: pbs_sim_factory(name) for name in sorted(servers)}
@@ -91,7 +96,7 @@ def test_each_example_stack_passes_its_own_policy_config(stack, pbs_sim_factory,
 
     pack = PackProcess(stack, servers)  # the stack file's own servers, as the CLI passes its config
     packs.append(pack)
-    pack.configure(stack)
+    pack.configure(policy)
     diagnostics = _diagnostics(pack, resources)
     assert _mandatory(diagnostics) == []
 
