@@ -1,5 +1,6 @@
 """Every example stack, and a generated stack using every `replications` option, passes its own policy
-config (and the examples prod's too) through the real policy analyzer (`python -m pulumi.policy`, driven over gRPC as the CLI does).
+config (and the examples prod's too) through the real policy analyzer (`python -m pulumi.policy`,
+driven over gRPC as the CLI does).
 
 The stacks run through the real program and the engine stand-in against simulators: the examples are
 deployed (`up`), the generated stack is previewed (the simulators do not hold its encryption keys; a
