@@ -4,6 +4,9 @@ and always completes; `deleteEmptyNamespace` deletes the namespace only while it
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from .support import CHILDREN, PULL, PUSH, custom_resources, objects, sims, stack
@@ -156,3 +159,27 @@ def test_the_documented_way_to_delete_a_kept_namespace_with_its_backups(servers,
     assert removed.retained() == [] and ("delete", "cloud:offsite:dr") in removed.ops()
     assert objects(servers).namespaces == set()
     assert servers["cloud"].snapshot_names("offsite", "dr") == []
+
+
+def test_turning_delete_empty_namespace_on_later_takes_effect_at_the_next_removal(servers, tmp_path):
+    run = stack(servers, tmp_path, offsite=PUSH)
+    assert run.up().ok
+    assert run.resource("offsite-namespace")["retainOnDelete"] is True
+    run.set(replications={"offsite": {**PUSH, "deleteEmptyNamespace": True}})
+    changed = run.up()
+    assert changed.ok, changed.diagnostics
+    assert "retainOnDelete" not in run.resource("offsite-namespace")
+    assert run.destroy().retained() == []
+    assert objects(servers).namespaces == set()
+
+
+def test_a_stack_deployed_before_retention_gets_it_at_its_next_up(servers, tmp_path):
+    run = _pushed(servers, tmp_path)
+    state = run.state_json()
+    for resource in state["resources"]:
+        resource.pop("retainOnDelete", None)  # as the state of an earlier version of the program
+    Path(run.state).write_text(json.dumps(state))
+    assert run.up().ops() == []  # nothing changes on PBS; the state records the option again
+    assert run.resource("offsite-namespace")["retainOnDelete"] is True
+    assert run.destroy().ok
+    _left_only_the_namespace(servers)
