@@ -10,6 +10,9 @@ provider/option asks for delete-before-replace, no provider writes in preview. S
 file shaped like `pulumi stack export --show-secrets` (secrets as {sig, plaintext}).
 Not covered: aliases, imports, transforms/hooks, component providers, invokes, parallelism,
 targets, protect on replace, retries. Dynamic resources only.
+`retainOnDelete` is honoured as in step.go's DeleteStep: the flag is kept in state and a retained
+resource's delete (removed, destroyed or replaced) drops it from state without the provider's Delete;
+its step carries `retain=True` (Pulumi displays it as `delete[retain]`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ class Step:
     op: str  # create | same | update | replace | delete | read-gone
     urn: str
     detail: list = field(default_factory=list)
+    retain: bool = False
+    """A delete (or a replace's delete) of a `retainOnDelete` resource: dropped from state, not deleted."""
+
+    @property
+    def label(self) -> str:
+        """The op as Pulumi displays it (`delete[retain]` for a retained delete or replace)."""
+        return f"{self.op}[retain]" if self.retain else self.op
 
 
 @dataclass
@@ -62,6 +72,10 @@ class Result:
 
     def ops(self, *, include_same: bool = False) -> list[tuple[str, str]]:
         return [(s.op, s.urn.split("::")[-1]) for s in self.steps if include_same or s.op != "same"]
+
+    def retained(self) -> list[str]:
+        """Names of the resources whose delete (or replaced old object) is retained, not deleted."""
+        return [s.urn.split("::")[-1] for s in self.steps if s.retain]
 
 
 class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
@@ -220,12 +234,15 @@ class Deployment:
                     if self.preview:
                         rid, outs = "", dict(checked)
                     elif dbr:
-                        host.delete(urn, old["id"], old["outputs"], old["inputs"])
+                        if not old.get("retainOnDelete"):
+                            host.delete(urn, old["id"], old["outputs"], old["inputs"])
                         rid, outs = host.create(urn, checked)
                     else:
                         rid, outs = host.create(urn, checked)
                         self.pending_deletes.append(old)
-                    self.steps.append(Step("replace", urn, sorted(replaces)))
+                    self.steps.append(
+                        Step("replace", urn, sorted(replaces), retain=bool(old.get("retainOnDelete")))
+                    )
                 else:
                     if self.preview:
                         rid, outs = old["id"], dict(checked)
@@ -247,6 +264,7 @@ class Deployment:
                     "parent": req.parent or self.stack_urn,
                     "dependencies": list(req.dependencies),
                     "protect": req.protect,
+                    **({"retainOnDelete": True} if req.retainOnDelete else {}),
                     "provider": f"{self._urn(DEFAULT_PROVIDER_T, 'default')}::default",
                 }
             )
@@ -345,10 +363,10 @@ class Deployment:
         for old in doomed + self.pending_deletes:  # the engine deletes replaced olds at the end
             if old.get("protect") and old in doomed:
                 raise EngineError(f"unable to delete protected resource {old['urn']}")
-            if not self.preview:
+            if not self.preview and not old.get("retainOnDelete"):
                 self._provider().delete(old["urn"], old["id"], old["outputs"], old["inputs"])
             if old in doomed:
-                self.steps.append(Step("delete", old["urn"]))
+                self.steps.append(Step("delete", old["urn"], retain=bool(old.get("retainOnDelete"))))
                 if not self.preview:
                     self.old.pop(old["urn"])
 

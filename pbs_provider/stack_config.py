@@ -771,6 +771,11 @@ class _Loader:
             args, fingerprint_from = self.remote_endpoint(args, servers, other.server)
             plan = plan_replication(key, args)
             user_key, namespace_key = _reused(plan, config)
+            if namespace_key is not None and args.delete_empty_namespace:
+                self.problems.append(
+                    f"{path}.deleteEmptyNamespace: the target namespace is `{NAMESPACES_KEY}` item "
+                    f"{namespace_key}, which decides its own deletion (`deleteGroups`): drop this option"
+                )
             decl = ReplicationDecl(key, args, plan, user_key, namespace_key, fingerprint_from)
             if args.remote_host is not None:  # else the other server is unusable, reported as such
                 self.problems += plan_problems(plan, args, path)

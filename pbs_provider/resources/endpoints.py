@@ -11,6 +11,7 @@ Every HTTP detail stays in the client; this module only says which paths and bod
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -339,11 +340,19 @@ class NamespaceEndpoint(Endpoint):
             try:
                 client.delete(self._path(ident), params)
             except PbsError as error:
-                if "delete-groups" in error.message:
-                    error.hint = (
-                        "the namespace (or one below it) still holds backup groups: move or delete them, "
-                        "or set `deleteGroups: true` on the namespace to delete them with it"
+                if "delete-groups" not in error.message:
+                    raise
+                if ident.get("keep_if_not_empty"):
+                    print(  # the Pulumi CLI shows a dynamic provider's stderr as an info message
+                        f"namespace {ident.get('store')}:{ns} on server {ident.get('server')} still holds "
+                        "backup groups: kept with them (keepIfNotEmpty)",
+                        file=sys.stderr,
                     )
+                    return  # its parents still hold it: nothing more to remove
+                error.hint = (
+                    "the namespace (or one below it) still holds backup groups: move or delete them, "
+                    "or set `deleteGroups: true` on the namespace to delete them with it"
+                )
                 raise
         for parent in reversed(ident.get("created_parents") or []):  # innermost first
             remaining = self._existing(client, ident)
