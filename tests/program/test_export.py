@@ -102,6 +102,7 @@ def test_export_then_up_adopts_everything_and_preview_is_clean(pbs_sim_factory, 
         remotes=remotes,
         syncJobs=jobs,
         remotePasswords={"cloud": REMOTE_PASSWORD},
+        replications={},  # the dev stack's own replications need its second server; this is about onprem
     )
     sim.clear_request_log()
     up = stack.up()
