@@ -212,6 +212,14 @@ def section(out: str, number: int) -> str:
     return out[start : end if end != -1 else None]
 
 
+def documented_summary() -> str:
+    """The summary block docs/demo.md shows (between its `demo output: summary` markers)."""
+    page = (PROJECT / "docs" / "demo.md").read_text()
+    block = re.search(r"<!-- BEGIN demo output: summary -->\n```text\n(.*?)```\n", page, re.S)
+    assert block, "docs/demo.md has no summary block"
+    return block.group(1)
+
+
 def check_outcome(project: Path) -> None:
     secrets = demo_env()
     cloud = datastore(18008, "offsite", secrets["DEMO_CLOUD_TOKEN_SECRET"], project, "cloud")
@@ -262,6 +270,7 @@ def test_make_demo_offline_end_to_end_twice(project_copy):
     assert "on onprem: remote push-cloud (logs in as push-cloud@pbs!sync), sync job push-cloud" in summary
     assert "pull-templates: pull cloud:offsite/templates -> onprem:store1/templates" in summary
     assert "this run replicated 8 snapshot(s)" in summary and "this run replicated 3 snapshot(s)" in summary
+    assert documented_summary() in out  # docs/demo.md shows this run's summary, not a hand-made one
     assert out.rstrip().endswith("Stop the simulators with: make demo-stop   (their data stays in .demo/)")
     check_outcome(project_copy)
     secrets = demo_env()
