@@ -204,10 +204,16 @@ def find_cli(
 
 # ---- the simulators --------------------------------------------------------------------------------
 def _alive(pidfile: Path) -> bool:
+    """The process of `pidfile` runs and is a simulator of this demo (a recycled process id is not)."""
     try:
-        os.kill(int(pidfile.read_text()), 0)
+        pid = int(pidfile.read_text())
+        os.kill(pid, 0)
     except (OSError, ValueError):
         return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():  # Linux: make sure it is ours
+        words = cmdline.read_bytes().split(b"\0")
+        return b"pbs_sim" in words and str(DEMO_DIR).encode() in b" ".join(words)
     return True
 
 
