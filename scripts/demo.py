@@ -395,9 +395,9 @@ class Demo:
             [str(PY), "-m", "pbs_provider", *args], cwd=ROOT, env=self.environ, text=True, capture_output=True
         )
         text = result.stdout + result.stderr
-        if log is not None and not self.verbose:
+        if log is not None:
             log.write_text(text)
-        else:
+        if log is None or self.verbose:
             print(text.rstrip())
         return result.returncode, text
 
@@ -530,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", choices=("run", "stop"), default="run")
     parser.add_argument("--verbose", "-v", action="store_true", help="the task logs on screen too")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # our lines and the subprocesses' stay in order
     if args.command == "stop":
         stop_simulators()
         return 0
