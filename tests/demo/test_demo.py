@@ -150,6 +150,10 @@ def make(target: str, cwd: Path, path: str, offline: bool = True) -> subprocess.
     env["PATH"] = path
     if offline:
         env[demo.OFFLINE_SWITCH] = "1"
+    else:  # belt and braces: should the demo ever try a download, it meets a closed local port
+        for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+            env[name] = "http://127.0.0.1:9"
+        env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
     return subprocess.run(["make", target], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -301,6 +305,7 @@ def test_make_demo_uses_a_pulumi_cli_on_path(project_copy):
     assert result.returncode == 0, out + result.stderr
     assert out.startswith(f"Pulumi CLI 3.272.0 found on PATH: {DOUBLE_BIN / 'pulumi'}\n")
     assert LABEL not in out  # the offline engine did not run
+    assert "installing the Pulumi CLI" not in out and not (project_copy / ".pulumi-cli").exists()
     assert "Previewing update (dev)" in section(out, 1) and "14 created" in section(out, 2)
     assert '"push-cloud@pbs!sync"' in section(out, 3) and "second up: no changes" in section(out, 4)
     assert (project_copy / ".pulumi-state" / ".pulumi" / "stacks" / "pbs-replication" / "dev.json").exists()
