@@ -169,7 +169,14 @@ def sims(pbs_sim_factory):
 
 
 def test_a_config_error_fails_preview_and_up_without_registering_anything(sims, tmp_path: Path):
-    stack = StackRun("dev", tmp_path, sims, remotePasswords={"cloud-push": "pw"})  # cloud-pull has none
+    remote = {"server": "onprem", "host": "127.0.0.1", "authId": "sync@pbs!cloud"}
+    stack = StackRun(
+        "dev",
+        tmp_path,
+        sims,
+        remotes={"cloud-push": remote, "cloud-pull": remote},
+        remotePasswords={"cloud-push": "pw"},  # cloud-pull has none
+    )
     for run in (stack.preview, stack.up):
         result = run()
         assert not result.ok and result.steps == []
