@@ -34,6 +34,7 @@ MESSAGE_CLASSES = {
     "job running": "the sync job's lock is held by a running task",
     "config changed": "another client kept changing the same config file",
     "already exists": "the object exists on PBS but not in the state",
+    "needs a password login": "PBS lets only a password login do this (a user's password), not a token",
     "plugin killed": "the provider process died; the engine names the RPC and the resource",
     "other": "a provider error of another kind",
 }
@@ -66,6 +67,8 @@ def _class_of(text: str) -> str:
         return "config changed"
     if "already exists" in lower:
         return "already exists"
+    if "lets only a password login" in lower:
+        return "needs a password login"
     return "other"
 
 

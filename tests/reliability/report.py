@@ -26,6 +26,8 @@ REPORT_PATH = ROOT / ".pytest_cache" / "reliability-report.json"
 COMMITTED = ROOT / "docs" / "reports"
 """Where `make reliability` writes the committed report (`reliability.json`, `reliability.md`)."""
 
+SECTIONS = ("fault matrix", "crash", "restart", "concurrent", "scale")
+"""The sections of fault scenarios, in report order."""
 ABSORBED, FAILED_CLEARLY, NOT_REACHED, DID_NOT_SURVIVE = (
     "absorbed",
     "failed clearly",
@@ -190,10 +192,16 @@ class Report:
             "fault matrix wall time (s)": self.wall_times.get("fault matrix"),
         }
 
+    def kinds(self) -> list[tuple[str, str]]:
+        """(section, fault) pairs: sections in `SECTIONS` order, faults in the order they ran."""
+        pairs = list(dict.fromkeys((s.section, s.fault) for s in self.scenarios))
+        rank = {name: n for n, name in enumerate(SECTIONS)}
+        return sorted(pairs, key=lambda pair: rank.get(pair[0], len(rank)))
+
     def fault_kinds(self) -> list[FaultKind]:
-        """The summary table: one row per (section, fault), in the order the scenarios ran."""
+        """The summary table: one row per (section, fault)."""
         rows = []
-        for section, fault in dict.fromkeys((s.section, s.fault) for s in self.scenarios):
+        for section, fault in self.kinds():
             cells = [s for s in self.scenarios if (s.section, s.fault) == (section, fault)]
             verdicts = Counter(s.verdict for s in cells)
             absorbed = [s for s in cells if s.verdict == ABSORBED]
@@ -262,6 +270,20 @@ class Report:
             out.append("| " + " | ".join(str(v) for v in values) + " |")
         out += ["", "Columns:", ""]
         out += [f"- **{name}**: {meaning}" for name, meaning in COLUMNS]
+        out += ["", "## What the failures said", ""]
+        out += [
+            "One message per fault kind and message class, as the user saw it (cut); the message classes "
+            "are those of `tests/reliability/messages.py`.",
+            "",
+        ]
+        for section, fault in self.kinds():
+            shown: dict[str, str] = {}
+            for s in self.scenarios:
+                if (s.section, s.fault) == (section, fault) and s.verdict == FAILED_CLEARLY:
+                    shown.setdefault(s.message_class, s.message)
+            for message_class, message in shown.items():
+                text = message.replace("|", "\\|").replace("`", "'")
+                out.append(f"- {section}, {fault}, {message_class}: `{text}`")
         out += ["", "## Other figures", "", "| figure | value |", "|---|---|"]
         out += [f"| {key} | {value} |" for key, value in self.figures().items()]
         out += ["", "## Fault matrix, cell by cell", "", self.matrix_markdown(), ""]
