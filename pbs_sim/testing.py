@@ -335,7 +335,11 @@ class SimProcess(SimClient):
     def start(self) -> None:
         """Start the process (again: on the port it had) and wait for its ready line."""
         argv = [*self._argv, "--port", str(self.port)]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / "sim-process.log", "a") as log:  # the child keeps its own handle
+            self.proc = subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=log, text=True, cwd=Path(__file__).resolve().parents[1]
+            )
         line: list[str] = []
         stdout = self.proc.stdout
         assert stdout is not None
@@ -344,7 +348,8 @@ class SimProcess(SimClient):
         reader.join(self.START_TIMEOUT)
         if not line or not line[0].strip():
             self.kill()
-            raise RuntimeError("the simulator process did not start (no ready line)")
+            tail = (self.data_dir / "sim-process.log").read_text().strip().splitlines()[-5:]
+            raise RuntimeError(f"the simulator process did not start (no ready line): {tail}")
         ready = json.loads(line[0])
         self.url, self.fingerprint = ready["url"], ready["fingerprint"]
         self.port = int(self.url.rsplit(":", 1)[1])

@@ -8,7 +8,8 @@ user that exists outside the stack). At each operation the fault is armed for th
 request on every resource, the verb runs, and then:
 
 1. each resource's step either succeeded or failed with a clear provider error (the provider's
-   own message naming the object and the server, with PBS's reason — not some other exception);
+   own message naming the operation, the object, the server and what to do, with PBS's reason —
+   not some other exception);
 2. the state and PBS agree (`World.audit`: no lost object, orphan, duplicate or lost update; a
    concurrent client's edit survives);
 3. a following `up` converges (PBS holds exactly the config) and a `preview` after it is clean.
