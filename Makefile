@@ -42,9 +42,10 @@ demo-stop:
 bench: $(STAMP)
 	$(PY) -m bench
 
-# The reliability suite alone (also part of `make test`); prints its summary at the end.
+# The reliability suite alone (also part of `make test`); prints its summary at the end and writes
+# the committed report docs/reports/reliability.md + .json (stamped with the commit and date measured).
 reliability: $(STAMP)
-	$(PY) -m pytest tests/reliability -m reliability -q
+	$(PY) -m pytest tests/reliability -m reliability -q --reliability-report docs/reports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .demo .pulumi-state .pulumi-cli

@@ -26,6 +26,7 @@ from pbs_provider.client import (
     PermissionDenied,
     api_path,
 )
+from pbs_provider.client.errors import hint_permission
 from pbs_provider.schemas.base import PbsObject
 from pbs_types.ids import ROOT_USERID, namespace_depth, parse_authid
 
@@ -259,7 +260,30 @@ class AclEndpoint(Endpoint):
         )
 
     def read(self, client: PbsClient, ident: PbsObject) -> dict[str, Any]:
-        return self._entry(client.get(self.PATH, self._params(ident)).data, ident)
+        data = client.get(self.PATH, self._params(ident)).data
+        try:
+            return self._entry(data, ident)
+        except NotFound:
+            self._visible(client, ident)
+            raise
+
+    @staticmethod
+    def _visible(client: PbsClient, ident: PbsObject) -> None:
+        """PBS lists only the caller's own entries to a caller without Sys.Audit on /access/acl
+        (`read_acl` in `src/api2/access/acl.rs`): another identity's entry missing from that
+        answer is unknown, not gone. Raises `PermissionDenied` in that case."""
+        own = str(ident.get("auth_id"))
+        caller = client.auth_id
+        if own == caller:
+            return
+        data = client.get("/access/permissions", {"path": "/access/acl"}).data
+        held = data.get("/access/acl", {}) if isinstance(data, Mapping) else {}
+        if not (isinstance(held, Mapping) and held.get("Sys.Audit")):
+            raise PermissionDenied(
+                f"'{caller}' cannot see ACL entries of '{own}': PBS lists only the caller's own "
+                "entries without Sys.Audit on /access/acl",
+                hint=hint_permission(caller, "Sys.Audit on /access/acl"),
+            )
 
     def create(self, client: PbsClient, ident: PbsObject, body: Mapping[str, Any]) -> ApiResponse:
         try:

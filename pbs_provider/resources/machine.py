@@ -43,9 +43,11 @@ from pulumi.runtime.rpc import UNKNOWN
 from pbs_provider.client import (
     AlreadyExists,
     ApiResponse,
+    AuthenticationFailed,
     NotFound,
     PbsClient,
     PbsError,
+    PermissionDenied,
     UnsafePathError,
     client_for,
 )
@@ -214,6 +216,8 @@ class PbsResourceProvider(ResourceProvider):
                 set_triggers = [s for s in self.schema.trigger_specs() if desired.get(s.name) is not None]
                 live = self._live(desired, held, self._fire(client, desired, set_triggers))
                 return CreateResult(desired.key(), self._outputs(desired, live))
+            except (PermissionDenied, AuthenticationFailed):
+                raise  # PBS refused the request itself: nothing was saved, and its reason is the one to show
             except PbsError:
                 if not self._exists(client, desired):
                     raise
