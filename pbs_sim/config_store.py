@@ -5,20 +5,43 @@ SHA-256 of the raw file bytes (a missing file hashes the empty string), computed
 as ``pbs_config::*::config()`` does. Writers take :meth:`ConfigFile.locked` (PBS's ``lock_config()``);
 writes are atomic (temp file + rename). A test can force the next digest-checked write to see a
 concurrent change (:meth:`ConfigFile.force_digest_race`).
+
+Section-config files keep what they parsed (:class:`SectionConfigFile`): every read still reads the
+bytes and hashes them, and the parse of the last file is reused while the digest is the same, so a
+read is exactly as correct as re-parsing (a change by anyone, even outside the simulator, changes the
+digest). Below that, each section's text is cached with its parse and its formatted form: a file in
+which one section changed re-parses only that section, and a write formats only the sections the
+caller changed. Callers get private copies (:class:`_CopyOnRead`), never the cached values.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
-from pbs_sim.section_config import SectionConfigData, SectionType, format_config, parse_config
+from pbs_sim.section_config import (
+    SectionConfigData,
+    SectionConfigError,
+    SectionType,
+    format_config,
+    parse_config,
+)
+
+Section = tuple[str, dict[str, Any]]
+"""One parsed section as `SectionConfigData.sections` holds it: (type, properties)."""
+
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+"""The separator of sections: one or more lines with nothing but whitespace (parse_config's rule)."""
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Line breaks other than \\n that `str.splitlines` also honours: such files are parsed whole."""
 
 
 def sha256_hex(raw: bytes) -> str:
@@ -77,18 +100,136 @@ class ConfigFile:
             raise ApiError(errors.DIGEST_MISMATCH)
 
 
+def _copy_section(section: Section) -> Section:
+    type_name, props = section
+    return type_name, {k: (v.copy() if isinstance(v, list) else v) for k, v in props.items()}
+
+
+class _CopyOnRead(dict[str, Section]):
+    """The sections of a cached parse, handed to one caller: the mapping is the caller's own, and
+    every section taken out of it is a copy, so no caller can change what the cache holds. Sections
+    the caller replaces (`set`) are its own; the ones it never touched are still the cached objects,
+    which lets a write reuse their formatted text."""
+
+    def __getitem__(self, key: str) -> Section:
+        return _copy_section(dict.__getitem__(self, key))
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = dict.get(self, key)
+        return default if found is None else _copy_section(found)
+
+    def items(self) -> list[tuple[str, Section]]:  # type: ignore[override]
+        return [(key, _copy_section(value)) for key, value in dict.items(self)]
+
+    def values(self) -> list[Section]:  # type: ignore[override]
+        return [_copy_section(value) for value in dict.values(self)]
+
+    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+        if key not in self:
+            return dict.pop(self, key, *default)
+        return _copy_section(dict.pop(self, key))
+
+    def popitem(self) -> tuple[str, Section]:
+        key, value = dict.popitem(self)
+        return key, _copy_section(value)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key not in self:
+            dict.__setitem__(self, key, default)
+        return self[key]
+
+    def copy(self) -> _CopyOnRead:
+        return _CopyOnRead(self)
+
+
+class _Chunk:
+    """One section's text in the file, its parse, and (once a write needed it) its formatted text."""
+
+    __slots__ = ("formatted", "section", "section_id")
+
+    def __init__(self, section_id: str, section: Section) -> None:
+        self.section_id = section_id
+        self.section = section
+        self.formatted: str | None = None
+
+
 class SectionConfigFile(ConfigFile):
     """A section-config file (``remote.cfg``, ``sync.cfg``, ``user.cfg``, ``datastore.cfg``)."""
 
     def __init__(self, path: Path, types: Mapping[str, SectionType]) -> None:
         super().__init__(path)
         self.types = dict(types)
+        self._cache_lock = threading.Lock()
+        self._digest: str | None = None  # the digest of the bytes `_sections` was parsed from
+        self._sections: dict[str, Section] = {}
+        self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
+        self._by_section: dict[int, _Chunk] = {}  # id(cached section) -> its chunk
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
         raw = self.read_raw()
-        data = parse_config(raw.decode("utf-8"), self.types, str(self.path))
-        return data, sha256_hex(raw)
+        digest = sha256_hex(raw)
+        with self._cache_lock:
+            if self._digest == digest:
+                return SectionConfigData(_CopyOnRead(self._sections)), digest
+            sections = self._parse(raw.decode("utf-8"))
+            self._digest, self._sections = digest, sections
+            return SectionConfigData(_CopyOnRead(sections)), digest
+
+    def _parse(self, text: str) -> dict[str, Section]:
+        """`parse_config(text)`'s sections, re-parsing only the sections whose text is new."""
+        if _OTHER_LINE_BREAKS.search(text):
+            self._forget_chunks()
+            return parse_config(text, self.types, str(self.path)).sections
+        sections: dict[str, Section] = {}
+        chunks: dict[str, _Chunk] = {}
+        for text_of_section in _BLANK_LINES.split(text):
+            if not text_of_section.strip():
+                continue
+            chunk = self._chunks.get(text_of_section) or chunks.get(text_of_section)
+            if chunk is None:
+                chunk = self._parse_one(text_of_section)
+            if chunk is None or chunk.section_id in sections:
+                # an error (reported with the whole file's line numbers) or a repeated id: the
+                # whole-file parse decides, exactly as without a cache
+                self._forget_chunks()
+                return parse_config(text, self.types, str(self.path)).sections
+            sections[chunk.section_id] = chunk.section
+            chunks[text_of_section] = chunk
+        self._chunks = chunks
+        self._by_section = {id(c.section): c for c in chunks.values()}
+        return sections
+
+    def _parse_one(self, text: str) -> _Chunk | None:
+        try:
+            parsed = parse_config(text, self.types, str(self.path)).sections
+        except SectionConfigError:
+            return None
+        if len(parsed) != 1:
+            return None
+        ((section_id, section),) = parsed.items()
+        return _Chunk(section_id, section)
+
+    def _forget_chunks(self) -> None:
+        self._chunks, self._by_section = {}, {}
 
     def write(self, data: SectionConfigData) -> None:
-        self.write_raw(format_config(data).encode("utf-8"))
+        self.write_raw(self._format(data).encode("utf-8"))
+        with self._cache_lock:
+            self._digest, self._sections = None, {}
+
+    def _format(self, data: SectionConfigData) -> str:
+        """`format_config(data)`, reusing the formatted text of sections read and left unchanged."""
+        if not isinstance(data.sections, _CopyOnRead):
+            return format_config(data)
+        parts = []
+        with self._cache_lock:
+            for section_id, section in dict.items(data.sections):
+                chunk = self._by_section.get(id(section))
+                if chunk is None or chunk.section is not section or chunk.section_id != section_id:
+                    parts.append(format_config(SectionConfigData({section_id: section})))
+                    continue
+                if chunk.formatted is None:
+                    chunk.formatted = format_config(SectionConfigData({section_id: section}))
+                parts.append(chunk.formatted)
+        return "\n".join(parts)

@@ -123,8 +123,14 @@ class SyncJobStore:
         self.runner: SyncRunner = null_sync_runner
 
     # --- access ----------------------------------------------------------------------------------
-    def can_read(self, auth_id: str, job: dict[str, Any]) -> bool:
-        privs = self._perms.lookup
+    def can_read(
+        self,
+        auth_id: str,
+        job: dict[str, Any],
+        privs: Callable[[str, list[str]], frozenset[str]] | None = None,
+    ) -> bool:
+        """Whether `auth_id` may see `job`; a listing passes one `PermissionResolver.snapshot()`."""
+        privs = privs or self._perms.lookup
         if "Datastore.Audit" not in privs(auth_id, local_acl_path(job)):
             return False
         if direction(job) == "pull":
@@ -175,12 +181,13 @@ class SyncJobStore:
 
     def list(self, caller: str, wanted: str) -> tuple[list[dict[str, Any]], str]:
         data, digest = self.file.read()
+        privs = self._perms.snapshot()
         result = []
         for job_id, props in data.items("sync"):
             job = self._item(job_id, props)
             if wanted != "all" and direction(job) != wanted:
                 continue
-            if self.can_read(caller, job):
+            if self.can_read(caller, job, privs):
                 result.append(job)
         return result, digest
 
@@ -332,6 +339,7 @@ class SyncJobStore:
     # --- status and runs -------------------------------------------------------------------------
     def status_list(self, caller: str, store: str | None, wanted: str) -> tuple[list[dict[str, Any]], str]:
         data, digest = self.file.read()
+        privs = self._perms.snapshot()
         result = []
         for job_id, props in data.items("sync"):
             job = self._item(job_id, props)
@@ -339,7 +347,7 @@ class SyncJobStore:
                 continue
             if wanted != "all" and direction(job) != wanted:
                 continue
-            if not self.can_read(caller, job):
+            if not self.can_read(caller, job, privs):
                 continue
             result.append({**job, **self._jobs.schedule_status(JOBTYPE, job_id, job.get("schedule"))})
         return result, digest
