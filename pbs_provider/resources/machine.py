@@ -347,7 +347,7 @@ class PbsResourceProvider(ResourceProvider):
             if raw is None:
                 continue
             try:
-                values[spec.name] = spec.adapter.validate_python(raw)
+                values[spec.name] = spec.validate(raw)
             except ValueError as error:
                 if spec.pbs.identity or spec.name == "server":
                     raise ProviderError(
