@@ -38,6 +38,51 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs"
+
+
+def _profile(p: dict[str, Any]) -> list[str]:
+    lines = [
+        f"## 7. Where the plugin's time goes: cProfile in the plugin per RPC ({p['jobs']} jobs, 1 driver)",
+        "",
+        "Check + Create, Check + Diff (unchanged), Check + Diff + Update (new comment), Delete per job, "
+        "after a warm-up job (imports and unpickling excluded). Times are as the profiler saw them "
+        "(inflated by it, and by the load of the machine); read the split and the order. "
+        "`python -m bench --only profile` reruns this section alone.",
+        "",
+    ]
+    for rpc, a in p["rpcs"].items():
+        split = ", ".join(
+            f"{name} {share * 100:.0f}%" for name, share in a["areas"].items() if share >= 0.005
+        )
+        lines += [
+            f"### {rpc}: {a['calls']} calls, {fmt_seconds(a['profiled_s_per_rpc'])} per call (profiled)",
+            "",
+            f"Own time by area: {split}.",
+            "",
+        ]
+        rows = [
+            [
+                f"`{e['entry']}`",
+                f"{e['calls_per_rpc']:.1f}",
+                _us(e["own_s_per_rpc"]),
+                _us(e["cumulative_s_per_rpc"]),
+            ]
+            for e in a["top_own"][:10]
+        ]
+        lines += ["Top entries by own time (per RPC):", ""]
+        lines += _table(["entry", "calls", "own", "cumulative"], rows)
+        rows = [
+            [f"`{e['entry']}`", f"{e['calls_per_rpc']:.1f}", _us(e["cumulative_s_per_rpc"])]
+            for e in a["top_cumulative"][:10]
+        ]
+        lines += ["", "Top entries by cumulative time (per RPC):", ""]
+        lines += _table(["entry", "calls", "cumulative"], rows)
+        lines += [""]
+    return lines
+
+
 def render(result: dict[str, Any]) -> str:
     env = result["environment"]
     m = env["machine"]
@@ -232,6 +277,18 @@ def render(result: dict[str, Any]) -> str:
             ],
             rows,
         )
+        lines += [""]
+
+    if sections.get("profile"):
+        lines += _profile(sections["profile"])
+
+    if result.get("targets"):
+        lines += ["## Targets (issue 22), measured in this run", ""]
+        rows = [
+            [t["target"], t["measured"], {True: "yes", False: "**NO**", None: "not measured"}[t["met"]]]
+            for t in result["targets"]
+        ]
+        lines += _table(["target", "measured", "met"], rows)
         lines += [""]
 
     wide = result.get("wide_spreads") or []
