@@ -191,7 +191,7 @@ class PbsResourceProvider(ResourceProvider):
             if not spec.pbs.diff:
                 continue
             unseen = spec.input_name in unknown or spec.name in new.invalid
-            if unseen or not spec.same(old.get(spec.name), new.values.get(spec.name)):
+            if unseen or not spec.same(getattr(old, spec.name, None), new.values.get(spec.name)):
                 changed.append(spec)
         replaces = [s.input_name for s in changed if s.pbs.replace_on_change]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)

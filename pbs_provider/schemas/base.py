@@ -343,7 +343,10 @@ class PbsObject(BaseModel):
 
     def get(self, name: str) -> Any:
         """The value of a field (any of its names), None when unset."""
-        return getattr(self, self.spec(name).name, None)
+        spec = self._by_name.get(name)
+        if spec is None:
+            raise KeyError(f"{type(self).__name__} has no field {name!r}")
+        return getattr(self, spec.name, None)
 
     def key(self) -> str:
         """The object's id in PBS (its identity field; '/'-joined when there are several)."""

@@ -69,10 +69,15 @@ def pbs_string(
     """A string type checked by a PBS `StringRule`; `then` may check structure or turn the text
     into its canonical value, `serialize` turns that value back into PBS's wire form."""
     doc = _rule_doc(rule, what)
+    passed: set[str] = set()  # texts the rule accepted (a rule is pure; `then` may not be: schedules)
 
     def check(value: str) -> Any:
         try:
-            rule.check(value)
+            if value not in passed:
+                rule.check(value)
+                if len(passed) >= 4096:
+                    passed.clear()
+                passed.add(value)
             return then(value) if then is not None else value
         except PbsValueError as error:
             raise _pbs_error(error, doc) from None

@@ -80,6 +80,8 @@ def test_spec_lookup_equals_the_search_in_declaration_order(schema: Any) -> None
         assert schema.spec(name) is first
     with pytest.raises(KeyError):
         schema.spec("no-such-field")
+    # each field is found by its own Python name (so `model.get(s.name)` is `getattr(model, s.name)`)
+    assert all(schema.spec(s.name) is s for s in schema.specs())
 
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda c: c.__name__)
