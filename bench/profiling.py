@@ -6,7 +6,8 @@ the engine's steps for N sync jobs: Check + Create, Check + Diff of the unchange
 Check + Diff + Update of a changed comment, Delete. When the plugin is stopped it writes one
 profile per RPC; this module reads them and reports, per RPC, the time the profiler saw per call,
 its split into areas (gRPC and protobuf, the Pulumi SDK, the event loop the SDK opens per RPC,
-pydantic, the HTTP client, the provider's own code, the rest) and the top entries. The plugin's
+pydantic, the HTTP client, the provider's own code; built-ins and standard-library code count for
+their callers) and the top entries. The plugin's
 own times are inflated by the profiler; the split and the order of the entries are what to read.
 """
 
@@ -41,23 +42,56 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
 OTHER = "other (stdlib, built-ins)"
 
 
-def area(filename: str, function: str) -> str:
-    """The area a profile entry belongs to, by its file (built-ins by their name)."""
+def _own_area(filename: str, function: str) -> str | None:
+    """The area of an entry by its file (built-ins by their name); None for the rest."""
     where = filename if filename != "~" else function
     for name, needles in AREAS:
         if any(needle in where for needle in needles):
             return name
-    return OTHER
+    return None
+
+
+def split_by_area(entries: dict[Any, Any]) -> dict[str, float]:
+    """Own time per area. Built-ins and standard-library code belong to whoever called them: their
+    time is split over their callers (by the time spent for each), up to the first caller that has
+    an area; what has none (the profiler's own wrapper) is `OTHER`."""
+    shares: dict[Any, dict[str, float]] = {}
+
+    def share(key: Any, seen: frozenset[Any]) -> dict[str, float]:
+        if key in shares:
+            return shares[key]
+        own = _own_area(key[0], key[2])
+        if own is not None:
+            return {own: 1.0}
+        callers = entries[key][4] if key in entries else {}
+        weights = {c: v[2] or v[1] for c, v in callers.items() if c not in seen}
+        total = sum(weights.values())
+        if not total:
+            result = {OTHER: 1.0}
+        else:
+            result = {}
+            for caller, weight in weights.items():
+                for name, part in share(caller, seen | {key}).items():
+                    result[name] = result.get(name, 0.0) + part * weight / total
+        if not seen:
+            shares[key] = result
+        return result
+
+    by_area: dict[str, float] = {}
+    for key, (_cc, _nc, tt, _ct, _callers) in entries.items():
+        for name, part in share(key, frozenset()).items():
+            by_area[name] = by_area.get(name, 0.0) + tt * part
+    return by_area
 
 
 def _where(filename: str, line: int, function: str) -> str:
     if filename == "~":
         return function
     path = filename
-    if path.startswith(str(PROJECT)):
-        path = path[len(str(PROJECT)) + 1 :]
-    elif "site-packages/" in path:
+    if "site-packages/" in path:
         path = path.split("site-packages/", 1)[1]
+    elif path.startswith(str(PROJECT)):
+        path = path[len(str(PROJECT)) + 1 :]
     elif "/lib/python3" in path:
         path = "stdlib/" + path.split("/lib/python3", 1)[1].split("/", 1)[1]
     return f"{path}:{line}({function})"
@@ -67,11 +101,11 @@ def analyse(stats: pstats.Stats, calls: int) -> dict[str, Any]:
     """Per-call seconds, the split by area (share of own time) and the top entries of one RPC."""
     entries = stats.stats  # type: ignore[attr-defined]
     total = sum(tt for (_, _, tt, _, _) in entries.values()) or 1e-12
-    by_area: dict[str, float] = {}
-    rows = []
-    for (filename, line, function), (_cc, nc, tt, ct, _callers) in entries.items():
-        by_area[area(filename, function)] = by_area.get(area(filename, function), 0.0) + tt
-        rows.append((_where(filename, line, function), nc, tt, ct))
+    by_area = split_by_area(entries)
+    rows = [
+        (_where(filename, line, function), nc, tt, ct)
+        for (filename, line, function), (_cc, nc, tt, ct, _callers) in entries.items()
+    ]
 
     def top(key: int, skip_wrappers: bool) -> list[dict[str, Any]]:
         chosen = sorted(rows, key=lambda r: r[key], reverse=True)
