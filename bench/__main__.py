@@ -1,12 +1,12 @@
 """`python -m bench` (what `make bench` runs): measures the provider path and prints the tables.
 
-Sections (issue 9): 1 HTTP calls per operation, 2 provider path vs raw `requests` baseline,
+Sections: 1 HTTP calls per operation, 2 provider path vs raw `requests` baseline,
 3 preview cost, 4 whole-program runs with growth exponents, 5 logins with password auth,
-6 the simulator's ceiling, 7 a cProfile of the plugin per RPC (issue 22), and the issue-22 targets
-checked against this run. One simulator process (`python -m pbs_sim`) serves all of them.
+6 the simulator's ceiling, 7 a cProfile of the plugin per RPC, and the performance targets checked
+against this run. One simulator process (`python -m pbs_sim`) serves all of them.
 Results go to `bench/results/<time>-<commit>.json` (git-ignored) with the machine and the commit;
-a full run also rewrites `bench/results/latest.md` and `latest.json` (committed: the figures the
-docs link to, with the commit and date they were measured at).
+a full run also rewrites `bench/results/latest.md` (the tables docs/performance.md links) and
+`latest.json`, both committed with the commit and date they were measured at.
 
 Profiles: `full` (default; N = 10, 100, 1000), `quick` (N ≤ 100, for iterating), `smoke`
 (smallest configuration, run by the test suite to prove the bench still works).

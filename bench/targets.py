@@ -1,4 +1,4 @@
-"""The performance targets (issue 22), checked against the sections of one bench run.
+"""The performance targets, checked against the sections of one bench run.
 
 Each target is a ratio or a rate measured in the same run, so that a loaded machine moves both
 sides alike. A target whose size did not run in this profile (the quick and smoke profiles stop

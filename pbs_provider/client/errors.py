@@ -1,7 +1,7 @@
 """Typed errors for PBS API calls, parsed from PBS's statuses and plain-text bodies, with hints.
 
 PBS answers errors on `/api2/json` with a bare text body (not JSON) and a status that depends on
-where the check happened (see the API reference §1.5 and §2.3): "not found" is a 400 `no such …`
+where the check happened (`proxmox-rest-server/src/rest.rs` in proxmox-rs): "not found" is a 400 `no such …`
 on GET/PUT but a 404 on DELETE, "not allowed" is 401, 403 or a 400 `permission check failed`.
 `error_from_response` decides all of that once; every error carries `.status`, `.message` (PBS's
 text, secrets redacted) and `.hint`, a troubleshooting advice from the project's catalogue (the

@@ -1,7 +1,7 @@
 """The one generic dynamic-provider machine: check, diff, create, read, update, delete for any
 PBS object, driven by its schema model (`pbs_provider.schemas`) and its `Endpoint`.
 
-Contract with the Pulumi engine (see the project's notes on dynamic providers):
+Contract with the Pulumi engine (see docs/architecture.md):
 
 * The provider pickles by reference and carries nothing (`__getstate__` → {}); credentials
   arrive through `configure()` from the stack config (`servers`, `serverSecrets`, env fallback)

@@ -2,7 +2,7 @@
 it needs on both servers — a Pulumi `ComponentResource` that composes `User`, `ApiToken`,
 `AclEntry`, `Namespace`, `Remote` and `SyncJob`; it adds no provider of its own.
 
-For `direction: push` (the API reference §6.8), on the **target**: a dedicated remote user (or an
+For `direction: push` (PBS's `docs/managing-remotes.rst`), on the **target**: a dedicated remote user (or an
 existing one), an API token, ACL entries on the target datastore/namespace for **both** user and
 token (a token's privileges are intersected with its user's) — `DatastoreBackup`, or
 `DatastorePowerUser` with `removeVanished`, or `DatastoreAdmin` (Datastore.Modify) when the job

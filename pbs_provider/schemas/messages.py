@@ -1,6 +1,6 @@
 """Validation messages: pydantic's error details rephrased as "`field` <rule>" for people.
 
-Messages name the Pulumi input and the rule that failed, in the words of the PBS API reference
+Messages name the Pulumi input and the rule that failed, in the words of PBS's schema checks
 ("must be 3-32 characters", "must be at most 7"). For secret fields the offending value is never
 quoted.
 """

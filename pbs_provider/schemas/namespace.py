@@ -1,6 +1,6 @@
 """A PBS datastore namespace (`/admin/datastore/{store}/namespace`), declared once.
 
-Source: the API reference §6.6 (`src/api2/admin/namespace.rs`). A namespace has no settings, only
+Source: proxmox-backup's `src/api2/admin/namespace.rs`. A namespace has no settings, only
 its place: (store, full path) is the identity. Missing parents are created first, in order, and
 remembered in `createdParents` (kept from state) so that deleting the namespace removes them again
 when they are empty. PBS deletes only empty namespaces unless `delete-groups` is sent, which this

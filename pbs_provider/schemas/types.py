@@ -210,7 +210,7 @@ def _userid(value: str) -> str:
 
 Userid = pbs_string(ids.USERID_RULE, "`user@realm`", then=_userid)
 TokenName = pbs_string(ids.TOKEN_NAME_RULE, f"token name, {SAFE_ID_DOC}")
-UserPassword = pbs_string(ids.USER_PASSWORD_RULE, "password, single line, 8-64 characters")
+UserPassword = pbs_string(ids.USER_PASSWORD_RULE, "password, single line")
 FirstName = pbs_string(ids.FIRST_NAME_RULE, "single line")
 LastName = pbs_string(ids.LAST_NAME_RULE, "single line")
 Email = pbs_string(ids.EMAIL_RULE, "e-mail address, single line")

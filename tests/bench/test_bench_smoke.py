@@ -43,7 +43,7 @@ def test_smoke_profile_runs_every_section(tmp_path):
     path = write(result, tmp_path, markdown=False)
     assert json.loads(path.read_text())["profile"] == "smoke"
     text = render(result)
-    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Targets"):
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Performance targets"):
         assert heading in text
 
 

@@ -46,7 +46,7 @@ from pbs_types.rules import SchemaViolation
         ("2.3454MiB", 2.3454, SizeUnit.MIB, "2.345 MiB"),
         ("2.3456MiB", 2.3456, SizeUnit.MIB, "2.346 MiB"),
         ("4gib", 4.0, SizeUnit.GIB, "4 GiB"),
-        # from the API reference and the quirks kept on purpose
+        # from `proxmox-human-byte` and the quirks kept on purpose
         ("20MiB", 20.0, SizeUnit.MIB, "20 MiB"),
         ("10M", 10.0, SizeUnit.MB, "10 MB"),
         ("10 mb", 10.0, SizeUnit.MB, "10 MB"),
