@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from pbs_sim import errors
@@ -167,14 +168,23 @@ class SectionConfigFile(ConfigFile):
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
+        sections, digest = self._current()
+        return SectionConfigData(_CopyOnRead(sections)), digest
+
+    def read_shared(self) -> tuple[Mapping[str, Section], str]:
+        """The same as `read`, without copies, for answers that only put the sections into new
+        containers (listings, GETs): the sections are the cache's own and must never be changed."""
+        sections, digest = self._current()
+        return MappingProxyType(sections), digest
+
+    def _current(self) -> tuple[dict[str, Section], str]:
         raw = self.read_raw()
         digest = sha256_hex(raw)
         with self._cache_lock:
-            if self._digest == digest:
-                return SectionConfigData(_CopyOnRead(self._sections)), digest
-            sections = self._parse(raw.decode("utf-8"))
-            self._digest, self._sections = digest, sections
-            return SectionConfigData(_CopyOnRead(sections)), digest
+            if self._digest != digest:
+                self._sections = self._parse(raw.decode("utf-8"))
+                self._digest = digest
+            return self._sections, digest
 
     def _parse(self, text: str) -> dict[str, Section]:
         """`parse_config(text)`'s sections, re-parsing only the sections whose text is new."""

@@ -180,10 +180,12 @@ class SyncJobStore:
         return {"id": job_id, **props}
 
     def list(self, caller: str, wanted: str) -> tuple[list[dict[str, Any]], str]:
-        data, digest = self.file.read()
+        sections, digest = self.file.read_shared()  # only read: every answer is a new dict
         privs = self._perms.snapshot()
         result = []
-        for job_id, props in data.items("sync"):
+        for job_id, (type_name, props) in sections.items():
+            if type_name != "sync":
+                continue
             job = self._item(job_id, props)
             if wanted != "all" and direction(job) != wanted:
                 continue
@@ -192,8 +194,8 @@ class SyncJobStore:
         return result, digest
 
     def read(self, caller: str, job_id: str) -> tuple[dict[str, Any], str]:
-        data, digest = self.file.read()
-        found = data.get(job_id)
+        sections, digest = self.file.read_shared()  # only read: the answer is a new dict
+        found = sections.get(job_id)
         if found is None or found[0] != "sync":
             raise errors.no_such_section("sync", job_id)
         job = self._item(job_id, found[1])
@@ -338,10 +340,12 @@ class SyncJobStore:
 
     # --- status and runs -------------------------------------------------------------------------
     def status_list(self, caller: str, store: str | None, wanted: str) -> tuple[list[dict[str, Any]], str]:
-        data, digest = self.file.read()
+        sections, digest = self.file.read_shared()  # only read: every answer is a new dict
         privs = self._perms.snapshot()
         result = []
-        for job_id, props in data.items("sync"):
+        for job_id, (type_name, props) in sections.items():
+            if type_name != "sync":
+                continue
             job = self._item(job_id, props)
             if store is not None and job["store"] != store:
                 continue
