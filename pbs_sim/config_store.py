@@ -11,7 +11,9 @@ bytes and hashes them, and the parse of the last file is reused while the digest
 read is exactly as correct as re-parsing (a change by anyone, even outside the simulator, changes the
 digest). Below that, each section's text is cached with its parse and its formatted form: a file in
 which one section changed re-parses only that section, and a write formats only the sections the
-caller changed. Callers get private copies (:class:`_CopyOnRead`), never the cached values.
+caller changed and remembers what the bytes it wrote parse to (each formatted section's parse, keyed
+by its text: exactly what the next read would compute). Callers get private copies
+(:class:`_CopyOnRead`), never the cached values.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
@@ -41,8 +43,12 @@ Section = tuple[str, dict[str, Any]]
 
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 """The separator of sections: one or more lines with nothing but whitespace (parse_config's rule)."""
-_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-"""Line breaks other than \\n that `str.splitlines` also honours: such files are parsed whole."""
+_ASCII_BREAKS = b"\r\x0b\x0c\x1c\x1d\x1e"
+_OTHER_BREAK_BYTES = tuple(c.encode() for c in "\x85\u2028\u2029")
+"""Line breaks other than \\n that `str.splitlines` also honours (in UTF-8, the ASCII ones above and
+these): a file holding one is parsed whole."""
+_CHUNK_SLACK = 1024
+"""Section texts kept beyond those of the current file (sections since removed or changed)."""
 
 
 def sha256_hex(raw: bytes) -> str:
@@ -144,14 +150,25 @@ class _CopyOnRead(dict[str, Section]):
 
 
 class _Chunk:
-    """One section's text in the file, its parse, and (once a write needed it) its formatted text."""
+    """One section's text in the file (`source`), its parse, and once a write needed them its
+    formatted text and the parse of that text (`reparsed`; False when that text does not parse
+    alone)."""
 
-    __slots__ = ("formatted", "section", "section_id")
+    __slots__ = ("formatted", "reparsed", "section", "section_id", "source")
 
-    def __init__(self, section_id: str, section: Section) -> None:
+    def __init__(self, section_id: str, section: Section, source: str) -> None:
         self.section_id = section_id
         self.section = section
+        self.source = source
         self.formatted: str | None = None
+        self.reparsed: _Chunk | Literal[False] | None = None
+
+
+def _other_line_breaks(raw: bytes) -> bool:
+    """Whether the UTF-8 bytes hold a line break other than \\n that `str.splitlines` honours."""
+    if len(raw.translate(None, _ASCII_BREAKS)) != len(raw):
+        return True
+    return not raw.isascii() and any(mark in raw for mark in _OTHER_BREAK_BYTES)
 
 
 class SectionConfigFile(ConfigFile):
@@ -165,6 +182,7 @@ class SectionConfigFile(ConfigFile):
         self._sections: dict[str, Section] = {}
         self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
         self._by_section: dict[int, _Chunk] = {}  # id(cached section) -> its chunk
+        self._size = 0  # sections in the file last parsed or written
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
@@ -182,13 +200,14 @@ class SectionConfigFile(ConfigFile):
         digest = sha256_hex(raw)
         with self._cache_lock:
             if self._digest != digest:
-                self._sections = self._parse(raw.decode("utf-8"))
+                self._sections = self._parse(raw)
                 self._digest = digest
             return self._sections, digest
 
-    def _parse(self, text: str) -> dict[str, Section]:
+    def _parse(self, raw: bytes) -> dict[str, Section]:
         """`parse_config(text)`'s sections, re-parsing only the sections whose text is new."""
-        if _OTHER_LINE_BREAKS.search(text):
+        text = raw.decode("utf-8")
+        if _other_line_breaks(raw):
             self._forget_chunks()
             return parse_config(text, self.types, str(self.path)).sections
         sections: dict[str, Section] = {}
@@ -206,8 +225,10 @@ class SectionConfigFile(ConfigFile):
                 return parse_config(text, self.types, str(self.path)).sections
             sections[chunk.section_id] = chunk.section
             chunks[text_of_section] = chunk
-        self._chunks = chunks
-        self._by_section = {id(c.section): c for c in chunks.values()}
+        self._forget_chunks()
+        self._size = len(sections)
+        for text_of_section, chunk in chunks.items():
+            self._remember(text_of_section, chunk)
         return sections
 
     def _parse_one(self, text: str) -> _Chunk | None:
@@ -218,28 +239,59 @@ class SectionConfigFile(ConfigFile):
         if len(parsed) != 1:
             return None
         ((section_id, section),) = parsed.items()
-        return _Chunk(section_id, section)
+        return _Chunk(section_id, section, text)
 
     def _forget_chunks(self) -> None:
         self._chunks, self._by_section = {}, {}
 
     def write(self, data: SectionConfigData) -> None:
-        self.write_raw(self._format(data).encode("utf-8"))
+        text, written = self._format(data)
+        raw = text.encode("utf-8")
+        self.write_raw(raw)
         with self._cache_lock:
             self._digest, self._sections = None, {}
+            if written is not None and not _other_line_breaks(raw):
+                # what a read of these bytes parses: the formatted sections joined by one blank
+                # line, each section's text one formatted text (`_format` keyed each parse by it)
+                self._sections, self._digest = written, sha256_hex(raw)
 
-    def _format(self, data: SectionConfigData) -> str:
-        """`format_config(data)`, reusing the formatted text of sections read and left unchanged."""
+    def _remember(self, text: str, chunk: _Chunk) -> None:
+        """Key `chunk` by a section text, with and without its final newline (the file's last
+        section keeps it, the others lose it to the blank line that follows). The keys are
+        contents, so entries of sections since removed stay correct; they are dropped in bulk."""
+        if len(self._by_section) > 2 * self._size + _CHUNK_SLACK:
+            self._forget_chunks()
+        self._chunks[text] = chunk
+        self._chunks[text.removesuffix("\n")] = chunk
+        self._by_section[id(chunk.section)] = chunk
+
+    def _format(self, data: SectionConfigData) -> tuple[str, dict[str, Section] | None]:
+        """`format_config(data)`, reusing the formatted text of sections read and left unchanged;
+        with the sections a read of that text parses, when each formatted section parses alone."""
         if not isinstance(data.sections, _CopyOnRead):
-            return format_config(data)
-        parts = []
+            return format_config(data), None
+        parts: list[str] = []
+        parsed: dict[str, Section] | None = {}
         with self._cache_lock:
+            self._size = len(data.sections)
             for section_id, section in dict.items(data.sections):
                 chunk = self._by_section.get(id(section))
                 if chunk is None or chunk.section is not section or chunk.section_id != section_id:
-                    parts.append(format_config(SectionConfigData({section_id: section})))
-                    continue
-                if chunk.formatted is None:
-                    chunk.formatted = format_config(SectionConfigData({section_id: section}))
-                parts.append(chunk.formatted)
-        return "\n".join(parts)
+                    part = format_config(SectionConfigData({section_id: section}))
+                    again: _Chunk | Literal[False] | None = self._parse_one(part) or False
+                    if again:
+                        self._remember(part, again)
+                else:
+                    if chunk.formatted is None:
+                        chunk.formatted = format_config(SectionConfigData({section_id: section}))
+                        unchanged = chunk.formatted.removesuffix("\n") == chunk.source.removesuffix("\n")
+                        chunk.reparsed = chunk if unchanged else (self._parse_one(chunk.formatted) or False)
+                        if chunk.reparsed:
+                            self._remember(chunk.formatted, chunk.reparsed)
+                    part, again = chunk.formatted, chunk.reparsed
+                parts.append(part)
+                if parsed is None or not again or again.section_id in parsed:
+                    parsed = None  # not parseable alone, or a repeated id: a read parses the file
+                else:
+                    parsed[again.section_id] = again.section
+        return "\n".join(parts), parsed

@@ -109,6 +109,12 @@ def test_hand_formatted_files_are_rewritten_the_pbs_way(cfg: SectionConfigFile) 
     data.set("c-job", "sync", job())
     cfg.write(data)
     assert cfg.path.read_text() == format_config(data)
+    again, digest = cfg.read()  # what the write remembered is what the file parses to
+    assert again.sections == fresh(cfg.path).sections
+    assert digest == cfg.digest()
+    again.set("d-job", "sync", job())
+    cfg.write(again)
+    assert cfg.read()[0].sections == fresh(cfg.path).sections
 
 
 @pytest.mark.parametrize(
