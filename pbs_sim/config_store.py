@@ -13,7 +13,8 @@ digest). Below that, each section's text is cached with its parse and its format
 which one section changed re-parses only that section, and a write formats only the sections the
 caller changed and remembers what the bytes it wrote parse to (each formatted section's parse, keyed
 by its text: exactly what the next read would compute). Callers get private copies
-(:class:`_CopyOnRead`), never the cached values.
+(:class:`_CopyOnRead`), never the cached values, except read-only answers that ask for the shared
+sections (:meth:`SectionConfigFile.read_shared`).
 """
 
 from __future__ import annotations
