@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
@@ -184,6 +184,9 @@ class SectionConfigFile(ConfigFile):
         self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
         self._by_section: dict[int, _Chunk] = {}  # id(cached section) -> its chunk
         self._size = 0  # sections in the file last parsed or written
+        # section id -> (section, its formatted text) where that text parses back to that very
+        # section: a write reuses the text while the caller's section is the same object
+        self._known: dict[str, tuple[Section, str]] = {}
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
@@ -243,7 +246,7 @@ class SectionConfigFile(ConfigFile):
         return _Chunk(section_id, section, text)
 
     def _forget_chunks(self) -> None:
-        self._chunks, self._by_section = {}, {}
+        self._chunks, self._by_section, self._known = {}, {}, {}
 
     def write(self, data: SectionConfigData) -> None:
         text, written = self._format(data)
@@ -271,28 +274,42 @@ class SectionConfigFile(ConfigFile):
         with the sections a read of that text parses, when each formatted section parses alone."""
         if not isinstance(data.sections, _CopyOnRead):
             return format_config(data), None
-        parts: list[str] = []
-        parsed: dict[str, Section] | None = {}
+        items = list(dict.items(data.sections))
         with self._cache_lock:
-            self._size = len(data.sections)
-            for section_id, section in dict.items(data.sections):
-                chunk = self._by_section.get(id(section))
-                if chunk is None or chunk.section is not section or chunk.section_id != section_id:
-                    part = format_config(SectionConfigData({section_id: section}))
-                    again: _Chunk | Literal[False] | None = self._parse_one(part) or False
-                    if again:
-                        self._remember(part, again)
-                else:
-                    if chunk.formatted is None:
-                        chunk.formatted = format_config(SectionConfigData({section_id: section}))
-                        unchanged = chunk.formatted.removesuffix("\n") == chunk.source.removesuffix("\n")
-                        chunk.reparsed = chunk if unchanged else (self._parse_one(chunk.formatted) or False)
-                        if chunk.reparsed:
-                            self._remember(chunk.formatted, chunk.reparsed)
-                    part, again = chunk.formatted, chunk.reparsed
-                parts.append(part)
-                if parsed is None or not again or again.section_id in parsed:
-                    parsed = None  # not parseable alone, or a repeated id: a read parses the file
-                else:
-                    parsed[again.section_id] = again.section
-        return "\n".join(parts), parsed
+            self._size = len(items)
+            known = self._known
+            # the common case first: a section whose text is known to format and parse back to it
+            parts: list[str | None] = [
+                k[1] if (k := known.get(section_id)) is not None and k[0] is section else None
+                for section_id, section in items
+            ]
+            parsed: dict[str, Section] | None = dict(items)
+            for index, part in enumerate(parts):
+                if part is None:
+                    parts[index], again = self._format_one(*items[index])
+                    if parsed is not None and again and again.section_id == items[index][0]:
+                        parsed[again.section_id] = again.section
+                    else:
+                        parsed = None  # not parseable alone or another id: a read parses the file
+        return "\n".join(cast(list[str], parts)), parsed
+
+    def _format_one(self, section_id: str, section: Section) -> tuple[str, _Chunk | Literal[False]]:
+        """One section's formatted text and the parse of that text (False: it does not parse alone)."""
+        chunk = self._by_section.get(id(section))
+        if chunk is None or chunk.section is not section or chunk.section_id != section_id:
+            part = format_config(SectionConfigData({section_id: section}))
+            again = self._parse_one(part)
+            if again is None:
+                return part, False
+            self._remember(part, again)
+            return part, again
+        if chunk.formatted is None:
+            chunk.formatted = format_config(SectionConfigData({section_id: section}))
+            unchanged = chunk.formatted.removesuffix("\n") == chunk.source.removesuffix("\n")
+            chunk.reparsed = chunk if unchanged else (self._parse_one(chunk.formatted) or False)
+            if chunk.reparsed:
+                self._remember(chunk.formatted, chunk.reparsed)
+            if chunk.reparsed is chunk:
+                self._known[section_id] = (section, chunk.formatted)
+        assert chunk.reparsed is not None
+        return chunk.formatted, chunk.reparsed
