@@ -180,6 +180,7 @@ class SectionConfigFile(ConfigFile):
         self.types = dict(types)
         self._cache_lock = threading.Lock()
         self._digest: str | None = None  # the digest of the bytes `_sections` was parsed from
+        self._raw = b""  # those bytes
         self._sections: dict[str, Section] = {}
         self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
         self._by_section: dict[int, _Chunk] = {}  # id(cached section) -> its chunk
@@ -201,11 +202,15 @@ class SectionConfigFile(ConfigFile):
 
     def _current(self) -> tuple[dict[str, Section], str]:
         raw = self.read_raw()
+        with self._cache_lock:
+            if self._digest is not None and raw == self._raw:  # the very bytes: their digest is known
+                return self._sections, self._digest
         digest = sha256_hex(raw)
         with self._cache_lock:
             if self._digest != digest:
                 self._sections = self._parse(raw)
                 self._digest = digest
+            self._raw = raw
             return self._sections, digest
 
     def _parse(self, raw: bytes) -> dict[str, Section]:
@@ -253,11 +258,11 @@ class SectionConfigFile(ConfigFile):
         raw = text.encode("utf-8")
         self.write_raw(raw)
         with self._cache_lock:
-            self._digest, self._sections = None, {}
+            self._digest, self._sections, self._raw = None, {}, b""
             if written is not None and not _other_line_breaks(raw):
                 # what a read of these bytes parses: the formatted sections joined by one blank
                 # line, each section's text one formatted text (`_format` keyed each parse by it)
-                self._sections, self._digest = written, sha256_hex(raw)
+                self._sections, self._digest, self._raw = written, sha256_hex(raw), raw
 
     def _remember(self, text: str, chunk: _Chunk) -> None:
         """Key `chunk` by a section text, with and without its final newline (the file's last
@@ -274,16 +279,16 @@ class SectionConfigFile(ConfigFile):
         with the sections a read of that text parses, when each formatted section parses alone."""
         if not isinstance(data.sections, _CopyOnRead):
             return format_config(data), None
-        items = list(dict.items(data.sections))
         with self._cache_lock:
-            self._size = len(items)
+            self._size = len(data.sections)
             known = self._known
             # the common case first: a section whose text is known to format and parse back to it
             parts: list[str | None] = [
                 k[1] if (k := known.get(section_id)) is not None and k[0] is section else None
-                for section_id, section in items
+                for section_id, section in dict.items(data.sections)
             ]
-            parsed: dict[str, Section] | None = dict(items)
+            parsed: dict[str, Section] | None = dict.copy(data.sections)
+            items = list(dict.items(data.sections)) if None in parts else []
             for index, part in enumerate(parts):
                 if part is None:
                     parts[index], again = self._format_one(*items[index])
