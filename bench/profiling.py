@@ -35,7 +35,7 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pydantic", ("/pydantic/", "pydantic_core", "/typing.py", "/typing_extensions")),
     (
         "HTTP client (requests, urllib3, TLS)",
-        ("/requests/", "/urllib3/", "/http/", "/ssl.py", "/socket.py", "_ssl", "/email/", "/selectors.py"),
+        ("/requests/", "/urllib3/", "/http/", "/ssl.py", "_ssl", "/email/"),
     ),
     ("provider (pbs_provider, pbs_types)", ("/pbs_provider/", "/pbs_types/")),
 )
