@@ -116,6 +116,10 @@ class ServerDirectory:
     config_error: str | None = None
     """A problem with the whole `servers`/`serverSecrets` config."""
     _secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    _built: dict[str, ServerConfig | ServerConfigError] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """`_build`'s answer per server: the directory never changes, nor does a (frozen) ServerConfig."""
 
     @classmethod
     def parse(
@@ -202,6 +206,18 @@ class ServerDirectory:
         return self._build(name)
 
     def _build(self, name: str) -> ServerConfig:
+        built = self._built.get(name)
+        if built is None:
+            try:
+                built = self._make(name)
+            except ServerConfigError as error:
+                built = error
+            self._built[name] = built
+        if isinstance(built, ServerConfigError):
+            raise ServerConfigError(str(built))
+        return built
+
+    def _make(self, name: str) -> ServerConfig:
         try:
             return client_config(self.entries[name], self._secrets[name])
         except ValidationError as error:

@@ -193,7 +193,7 @@ class PbsResourceProvider(ResourceProvider):
             if not spec.pbs.diff:
                 continue
             unseen = spec.input_name in unknown or spec.name in new.invalid
-            if unseen or not spec.same(old.get(spec.name), new.values.get(spec.name)):
+            if unseen or not spec.same(getattr(old, spec.name, None), new.values.get(spec.name)):
                 changed.append(spec)
         replaces = [s.input_name for s in changed if s.pbs.replace_on_change]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
@@ -351,7 +351,7 @@ class PbsResourceProvider(ResourceProvider):
             if raw is None:
                 continue
             try:
-                values[spec.name] = spec.adapter.validate_python(raw)
+                values[spec.name] = spec.validate(raw)
             except ValueError as error:
                 if spec.pbs.identity or spec.name == "server":
                     raise ProviderError(

@@ -25,6 +25,8 @@ from pbs_types.human_byte import HUMAN_BYTE_RULE, HumanByte, parse_human_byte, s
 from pbs_types.roles import ROLE_PRIVILEGES, check_role
 from pbs_types.rules import IntegerRule, StringRule
 
+from .field import VARIES_WITH_TIME
+
 
 @dataclass(frozen=True)
 class TypeDoc:
@@ -67,10 +69,15 @@ def pbs_string(
     """A string type checked by a PBS `StringRule`; `then` may check structure or turn the text
     into its canonical value, `serialize` turns that value back into PBS's wire form."""
     doc = _rule_doc(rule, what)
+    passed: set[str] = set()  # texts the rule accepted (a rule is pure; `then` may not be: schedules)
 
     def check(value: str) -> Any:
         try:
-            rule.check(value)
+            if value not in passed:
+                rule.check(value)
+                if len(passed) >= 4096:
+                    passed.clear()
+                passed.add(value)
             return then(value) if then is not None else value
         except PbsValueError as error:
             raise _pbs_error(error, doc) from None
@@ -195,14 +202,28 @@ dialect, as PBS compiles them."""
 CALENDAR_DOC = "PBS calendar event, e.g. `daily`, `mon..fri 02:30`, `*:0/15`; must have a next run"
 
 
+_NEXT_RUNS: dict[tuple[str, object], int] = {}
+"""A next run found for (schedule, local zone): while it is still ahead, the schedule has one."""
+
+
 def _schedule(value: str) -> str:
-    if parse_calendar_event(value).next_event(int(time.time())) is None:
+    now = int(time.time())
+    key = (value, (time.tzname, time.timezone, time.altzone))
+    known = _NEXT_RUNS.get(key)
+    if known is not None and known > now:
+        return value  # a run after `now` exists, so the search below would find one too
+    next_run = parse_calendar_event(value).next_event(now)
+    if next_run is None:
         raise CalendarEventError(f"calendar event '{value}' never runs: it has no next run time")
+    if len(_NEXT_RUNS) >= 4096:
+        _NEXT_RUNS.clear()
+    _NEXT_RUNS[key] = next_run
     return value
 
 
-CalendarEvent = pbs_string(SCHEDULE_RULE, CALENDAR_DOC, then=_schedule)
-"""A calendar event PBS accepts and that runs at least once more (a past date is a mistake)."""
+CalendarEvent = Annotated[pbs_string(SCHEDULE_RULE, CALENDAR_DOC, then=_schedule), VARIES_WITH_TIME]
+"""A calendar event PBS accepts and that runs at least once more (a past date is a mistake); its
+validity changes with time, so its validation is never remembered."""
 
 SyncDirection = Annotated[Literal["pull", "push"], TypeDoc("`pull` or `push`")]
 
