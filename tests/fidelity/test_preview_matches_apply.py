@@ -26,9 +26,9 @@ CASES = [
 
 
 @st.composite
-def near_miss(draw: st.DrawFn, accepted: tuple[str, ...]) -> str:
+def near_miss(draw: st.DrawFn, accepted: tuple[str, ...], alphabet: str = EDGE) -> str:
     base = draw(st.sampled_from(accepted))
-    edge = draw(st.text(alphabet=EDGE, min_size=1, max_size=2))
+    edge = draw(st.text(alphabet=alphabet, min_size=1, max_size=2))
     cut = draw(st.integers(min_value=0, max_value=len(base)))
     return draw(st.sampled_from([edge + base, base + edge, base[:cut] + edge + base[cut:]]))
 
@@ -37,10 +37,14 @@ def near_miss(draw: st.DrawFn, accepted: tuple[str, ...]) -> str:
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_preview_accepts_what_the_simulator_stores(fidelity_sim, rule, provider, simulator, data):
-    value = data.draw(near_miss(rule.accepted), label="value")
+    # a `/` in a namespace path makes the preview's path several create calls (one per level), so
+    # it is no near-miss of the one-call probe
+    alphabet = EDGE.replace("/", "") if rule.name.startswith("namespace creation") else EDGE
+    value = data.draw(near_miss(rule.accepted, alphabet), label="value")
     previewed, reason = provider.accepts(value)
     response = simulator(fidelity_sim, value)
-    stored = response.status_code == 200
+    # the simulator lives for the whole module: a value drawn twice was stored the first time
+    stored = response.status_code == 200 or "already exists" in response.text
     if stored and not previewed and "group filter" in rule.name:
         assert read_back(value) != value, reason  # the documented stricter case
         return
