@@ -129,7 +129,8 @@ class PbsObject(BaseModel):
                     adapter=TypeAdapter(info.rebuild_annotation()),
                 )
             )
-        cls._specs = tuple(specs)
+        # inputs first, then read-only facts (a status mixin's fields come first in pydantic's order)
+        cls._specs = tuple(sorted(specs, key=lambda spec: spec.pbs.output_only))
         rules = []
         for attr in dir(cls):
             method = getattr(cls, attr, None)
