@@ -4,7 +4,7 @@ Sections (issue 9): 1 HTTP calls per operation, 2 provider path vs raw `requests
 3 preview cost, 4 whole-program runs with growth exponents, 5 logins with password auth,
 6 the simulator's ceiling. One simulator process (`python -m pbs_sim`) serves all of them.
 Results go to `bench/results/<time>-<commit>.json` (git-ignored) with the machine and the commit;
-a full run also rewrites `bench/results/latest.md`, the table the README quotes.
+a full run also rewrites `bench/results/latest.md`, the tables docs/performance.md links.
 
 Profiles: `full` (default; N = 10, 100, 1000), `quick` (N ≤ 100, for iterating), `smoke`
 (smallest configuration, run by the test suite to prove the bench still works).

@@ -1,7 +1,7 @@
 """Renders a bench result (the JSON written under `bench/results/`) as Markdown tables.
 
 The same text is printed by `python -m bench` and, for a full run, written to
-`bench/results/latest.md` (the file the README's performance section quotes).
+`bench/results/latest.md` (the file docs/performance.md links).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ with the seconds since the start, and the exit code is the task's outcome: 0 for
 own), 1 when the task failed, could not be started, or was still running at `--timeout`.
 
 This is deliberately not a resource input (`runAfterApply`): a run is an action, not desired state
-(see the README part "Run a job now, and the preflight doctor").
+(see docs/operations.md, "Run a job now").
 """
 
 from __future__ import annotations

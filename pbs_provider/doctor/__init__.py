@@ -14,8 +14,8 @@ config key to change (`findings`). The checks, in order:
 * `loops` — no two jobs of the stack copy each other's groups back and forth (config only).
 
 The doctor only reads. It is not wired into the providers' `check`: `check` runs at every
-`pulumi preview` and stays free of requests beyond the cached version lookup (see the README part
-"Run a job now, and the preflight doctor").
+`pulumi preview` and stays free of requests beyond the cached version lookup (see docs/operations.md,
+"The preflight doctor").
 """
 
 from __future__ import annotations

@@ -116,8 +116,8 @@ def test_write_only_fields_are_sent_only_when_asked():
     assert "pw" not in repr(remote)
 
 
-def test_readme_reference_tables_are_generated_from_the_schemas():
-    path = Path(__file__).resolve().parents[2] / "README.md"
+def test_resources_page_reference_tables_are_generated_from_the_schemas():
+    path = Path(__file__).resolve().parents[2] / "docs" / "resources.md"
     text = path.read_text()
     assert render_into(text) == text, "run: python -m pbs_provider.schemas.docs --write " + str(path)
     for schema in (RemoteSchema, SyncJobSchema):

@@ -309,8 +309,8 @@ def test_target_side_keys_through_create_change_and_delete(run, sims):
 
 
 def seed_scenario() -> dict[str, Any]:
-    """The stack config the README shows for the seed's on-prem → Cloud-PBS push."""
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    """The stack config docs/replication.md shows for an on-prem → Cloud-PBS push."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "replication.md").read_text()
     block = text.split("<!-- BEGIN seed scenario -->", 1)[1].split("<!-- END seed scenario -->", 1)[0]
     return yaml.safe_load(block.strip().removeprefix("```yaml").removesuffix("```"))["config"]
 
