@@ -155,6 +155,59 @@ LIST_SYNC_DIRECTION = StringSchema(
 )
 HUMAN_BYTE_FIELDS = ("rate-in", "burst-in", "rate-out", "burst-out")
 
+# --- prune and verify jobs (pbs-api-types src/jobs.rs, src/datastore.rs) -------------------------
+PRUNE_JOBS_SINCE = (2, 2, 2)
+KEEP_COUNT = IntegerSchema(IntegerRule("Number of backups to keep.", minimum=1))
+KEEP_FIELDS = ("keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly")
+PRUNE_JOB_CONFIG = ObjectSchema(
+    {
+        "id": Property(JOB_ID, optional=False),
+        "store": Property(DATASTORE_NAME, optional=False),
+        "disable": Property(BooleanSchema(default=False)),
+        "schedule": Property(CALENDAR_EVENT, optional=False),
+        "comment": Property(SINGLE_LINE_COMMENT),
+        "ns": Property(NAMESPACE),
+        "max-depth": Property(NS_MAX_DEPTH_REDUCED),
+        **{name: Property(KEEP_COUNT) for name in KEEP_FIELDS},
+    }
+)
+PRUNE_DELETABLE: dict[str, tuple[int, int, int] | None] = dict.fromkeys(
+    ("comment", "disable", "ns", "max-depth", *KEEP_FIELDS)
+)
+VERIFY_THREADS_SINCE = (4, 0, 20)
+VERIFY_JOB_CONFIG = ObjectSchema(
+    {
+        "id": Property(JOB_ID, optional=False),
+        "store": Property(DATASTORE_NAME, optional=False),
+        "ignore-verified": Property(BooleanSchema(default=True)),
+        "outdated-after": Property(
+            IntegerSchema(IntegerRule("Days after that a verification becomes outdated.", minimum=0))
+        ),
+        "comment": Property(SINGLE_LINE_COMMENT),
+        "schedule": Property(CALENDAR_EVENT),
+        "ns": Property(NAMESPACE, since=(2, 2, 0)),
+        "max-depth": Property(NS_MAX_DEPTH_REDUCED, since=(2, 2, 0)),
+        "read-threads": Property(
+            IntegerSchema(IntegerRule("Read threads.", minimum=1, maximum=32), default=1),
+            since=VERIFY_THREADS_SINCE,
+        ),
+        "verify-threads": Property(
+            IntegerSchema(IntegerRule("Verify threads.", minimum=1, maximum=32), default=4),
+            since=VERIFY_THREADS_SINCE,
+        ),
+    }
+)
+VERIFY_DELETABLE: dict[str, tuple[int, int, int] | None] = {
+    "ignore-verified": None,
+    "outdated-after": None,
+    "comment": None,
+    "schedule": None,
+    "ns": (2, 2, 0),
+    "max-depth": (2, 2, 0),
+    "read-threads": VERIFY_THREADS_SINCE,
+    "verify-threads": VERIFY_THREADS_SINCE,
+}
+
 # --- users and tokens --------------------------------------------------------------------------
 USER_CONFIG = ObjectSchema(
     {

@@ -6,13 +6,15 @@
 
 from .acl_entry import AclEntry, AclEntryProvider
 from .api_token import ApiToken, ApiTokenProvider
-from .endpoints import ConfigCollection, Endpoint, SyncJobCollection
+from .endpoints import ConfigCollection, Endpoint, JobCollection, SyncJobCollection
 from .machine import PbsResourceProvider, ProviderError
 from .namespace import Namespace, NamespaceProvider
+from .prune_job import PruneJob, PruneJobProvider
 from .remote import Remote, RemoteProvider
 from .resource import PbsResource
 from .sync_job import SyncJob, SyncJobProvider
 from .user import User, UserProvider
+from .verify_job import VerifyJob, VerifyJobProvider
 
 __all__ = [
     "AclEntry",
@@ -21,11 +23,14 @@ __all__ = [
     "ApiTokenProvider",
     "ConfigCollection",
     "Endpoint",
+    "JobCollection",
     "Namespace",
     "NamespaceProvider",
     "PbsResource",
     "PbsResourceProvider",
     "ProviderError",
+    "PruneJob",
+    "PruneJobProvider",
     "Remote",
     "RemoteProvider",
     "SyncJob",
@@ -33,4 +38,6 @@ __all__ = [
     "SyncJobProvider",
     "User",
     "UserProvider",
+    "VerifyJob",
+    "VerifyJobProvider",
 ]

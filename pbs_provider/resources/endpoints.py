@@ -94,22 +94,24 @@ class ConfigCollection(Endpoint):
         client.delete(self.item_path(ident), missing_ok=True)
 
 
-class SyncJobCollection(ConfigCollection):
-    """`/config/sync`; a refresh reads the job from `GET /admin/sync` instead, which has every config
-    field plus the schedule status (`next-run`, `last-run-*`).
+class JobCollection(ConfigCollection):
+    """A job kind's `/config/<kind>`; a refresh reads the job from its status listing
+    (`GET /admin/<kind>?store=`: `/admin/sync`, `/admin/prune`, `/admin/verify`) instead, which has
+    every config field plus the schedule status (`next-run`, `last-run-*`).
 
     That listing covers all jobs of a datastore, so one answer serves the refresh of every job on
     that store: it is kept per (server, store), fetched once even when the plugin's threads ask
-    together, and dropped by any write of this process to a sync job. The engine starts a plugin
-    per deployment, so a `pulumi refresh` reads one consistent snapshot per datastore: N jobs cost
-    one request per datastore, not N listings of N jobs. `STATUS_TTL` bounds the age of a snapshot
-    for a process that lives longer.
+    together, and dropped by any write of this process to a job of this kind. The engine starts a
+    plugin per deployment, so a `pulumi refresh` reads one consistent snapshot per datastore: N jobs
+    cost one request per datastore, not N listings of N jobs. `STATUS_TTL` bounds the age of a
+    snapshot for a process that lives longer.
     """
 
     STATUS_TTL = 60.0
 
-    def __init__(self) -> None:
-        super().__init__("config", "sync")
+    def __init__(self, kind: str) -> None:
+        super().__init__("config", kind)
+        self.status_path = f"/admin/{kind}"
         self._listings: dict[tuple[str, str], tuple[float, dict[str, dict[str, Any]]]] = {}
         self._lock = threading.Lock()
 
@@ -129,7 +131,8 @@ class SyncJobCollection(ConfigCollection):
             cached = self._listings.get(key)
             if cached is not None and time.monotonic() - cached[0] < self.STATUS_TTL:
                 return cached[1]
-            data = client.get("/admin/sync", {"store": store}).data  # the client adds sync-direction=all
+            # for /admin/sync the client adds sync-direction=all
+            data = client.get(self.status_path, {"store": store}).data
             jobs = {
                 str(item["id"]): dict(item)
                 for item in (data if isinstance(data, list) else [])
@@ -154,6 +157,27 @@ class SyncJobCollection(ConfigCollection):
     def delete(self, client: PbsClient, ident: PbsObject) -> None:
         self._forget(client)
         super().delete(client, ident)
+
+
+class SyncJobCollection(JobCollection):
+    """`/config/sync`, status from `/admin/sync` (the client asks for both directions)."""
+
+    def __init__(self) -> None:
+        super().__init__("sync")
+
+
+class PruneJobCollection(JobCollection):
+    """`/config/prune`, status from `/admin/prune`."""
+
+    def __init__(self) -> None:
+        super().__init__("prune")
+
+
+class VerifyJobCollection(JobCollection):
+    """`/config/verify`, status from `/admin/verify`."""
+
+    def __init__(self) -> None:
+        super().__init__("verify")
 
 
 class UserCollection(ConfigCollection):

@@ -2,7 +2,7 @@
 
 `base.PbsObject` is the machinery, `field.PbsField` the per-field PBS facts, `types` the PBS
 value types, `remote.RemoteSchema` and `sync_job.SyncJobSchema` the objects; `user`, `api_token`,
-`acl_entry` and `namespace` the target side.
+`acl_entry` and `namespace` the target side; `prune_job` and `verify_job` keep a target healthy.
 """
 
 from .acl_entry import AclEntrySchema
@@ -11,10 +11,12 @@ from .base import AdoptablePbsObject, InvalidInputs, PbsObject, UpdatePlan, Vali
 from .field import FieldSpec, PbsField
 from .messages import Failure
 from .namespace import NamespaceSchema
+from .prune_job import PruneJobSchema
 from .remote import RemoteSchema
 from .rules import VersionRequirement, cross_field_rule
 from .sync_job import SyncJobSchema
 from .user import UserSchema
+from .verify_job import VerifyJobSchema
 
 __all__ = [
     "AclEntrySchema",
@@ -26,11 +28,13 @@ __all__ = [
     "NamespaceSchema",
     "PbsField",
     "PbsObject",
+    "PruneJobSchema",
     "RemoteSchema",
     "SyncJobSchema",
     "UpdatePlan",
     "UserSchema",
     "Validation",
+    "VerifyJobSchema",
     "VersionRequirement",
     "cross_field_rule",
 ]

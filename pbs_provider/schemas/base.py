@@ -136,6 +136,8 @@ class PbsObject(BaseModel):
                     adapter=TypeAdapter(info.rebuild_annotation()),
                 )
             )
+        # inputs first, then read-only facts (a status mixin's fields come first in pydantic's order)
+        specs.sort(key=lambda spec: spec.pbs.output_only)
         cls._specs = tuple(specs)
         cls._subsets = {
             "input": tuple(s for s in specs if s.is_input),

@@ -22,10 +22,12 @@ from .api_token import ApiTokenSchema
 from .base import PbsObject
 from .field import FieldSpec
 from .namespace import NamespaceSchema
+from .prune_job import PruneJobSchema
 from .remote import RemoteSchema
 from .sync_job import SyncJobSchema
 from .types import TypeDoc
 from .user import UserSchema
+from .verify_job import VerifyJobSchema
 
 SCHEMAS: dict[str, type[PbsObject]] = {
     "Remote": RemoteSchema,
@@ -34,6 +36,8 @@ SCHEMAS: dict[str, type[PbsObject]] = {
     "ApiToken": ApiTokenSchema,
     "AclEntry": AclEntrySchema,
     "Namespace": NamespaceSchema,
+    "PruneJob": PruneJobSchema,
+    "VerifyJob": VerifyJobSchema,
 }
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pbs_types.ids import InvalidId, check_namespace_max_depth
+
 from .messages import Failure
 
 RULE_MARKER = "__pbs_cross_field_rule__"
@@ -55,3 +57,14 @@ class VersionRequirement:
     field: str
     what: str
     since: str
+
+
+def max_depth_failure(label: str, ns: str | None, max_depth: int | None) -> Failure | None:
+    """`maxDepth` below namespace `ns` (input `label`) must stay within PBS's 7 levels."""
+    if max_depth is None:
+        return None
+    try:
+        check_namespace_max_depth(ns or "", max_depth)
+    except InvalidId as error:
+        return Failure("maxDepth", f"`maxDepth` is too large for `{label}`: {error.message} (max 7 levels)")
+    return None

@@ -12,12 +12,13 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from pbs_types.ids import ROOT_USERID, InvalidId, check_namespace_max_depth
+from pbs_types.ids import ROOT_USERID
 
 from .base import AdoptablePbsObject
 from .field import PbsField
+from .job_status import JobScheduleStatus
 from .messages import Failure
-from .rules import RuleResult, VersionRequirement, cross_field_rule
+from .rules import RuleResult, VersionRequirement, cross_field_rule, max_depth_failure
 from .types import (
     AuthIdText,
     ByteSize,
@@ -46,7 +47,7 @@ def _as_set(items: list[str]) -> frozenset[str]:
     return frozenset(items)
 
 
-class SyncJobSchema(AdoptablePbsObject):
+class SyncJobSchema(AdoptablePbsObject, JobScheduleStatus):
     """A sync job: pulls from or pushes to a remote (or pulls from another local datastore)."""
 
     noun: ClassVar[str] = "sync job"
@@ -146,19 +147,6 @@ class SyncJobSchema(AdoptablePbsObject):
         list[CryptKeyId] | None, AfterValidator(_none_if_empty), PbsField(since="4.1.9", compare=_as_set)
     ] = Field(default=None, description="Further key ids: decryption keys (pull) or rotated-out keys (push).")
 
-    next_run: Annotated[int | None, PbsField(output_only=True)] = Field(
-        default=None, description="Next scheduled run (Unix time), from `GET /admin/sync`."
-    )
-    last_run_state: Annotated[str | None, PbsField(output_only=True)] = Field(
-        default=None, description="Result of the last run: `OK`, `WARNINGS: n` or the error message."
-    )
-    last_run_upid: Annotated[str | None, PbsField(output_only=True)] = Field(
-        default=None, description="Task id (UPID) of the last run."
-    )
-    last_run_endtime: Annotated[int | None, PbsField(output_only=True)] = Field(
-        default=None, description="When the last run ended (Unix time)."
-    )
-
     # ---- derived facts ---------------------------------------------------------------------
 
     @property
@@ -210,19 +198,11 @@ class SyncJobSchema(AdoptablePbsObject):
 
     @cross_field_rule("ns", "remote_ns", "max_depth")
     def _namespace_depth_limit(self) -> RuleResult:
-        if self.max_depth is None:
-            return None
-        failures = []
-        for label, ns in (("ns", self.ns), ("remoteNs", self.remote_ns)):
-            try:
-                check_namespace_max_depth(ns or "", self.max_depth)
-            except InvalidId as error:
-                failures.append(
-                    Failure(
-                        "maxDepth", f"`maxDepth` is too large for `{label}`: {error.message} (max 7 levels)"
-                    )
-                )
-        return failures
+        failures = (
+            max_depth_failure(label, ns, self.max_depth)
+            for label, ns in (("ns", self.ns), ("remoteNs", self.remote_ns))
+        )
+        return [failure for failure in failures if failure is not None]
 
     # ---- version rules that depend on values -----------------------------------------------
 

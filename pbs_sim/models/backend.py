@@ -15,10 +15,12 @@ from pbs_sim.models.content_access import ContentAccess
 from pbs_sim.models.datastores import DatastoreStore
 from pbs_sim.models.jobs import JobStates
 from pbs_sim.models.permissions import PermissionResolver
+from pbs_sim.models.prune_jobs import PruneJobStore
 from pbs_sim.models.remotes import RemoteStore
 from pbs_sim.models.sync_jobs import SyncJobStore
 from pbs_sim.models.tasks import TaskManager
 from pbs_sim.models.users import UserStore
+from pbs_sim.models.verify_jobs import VerifyJobStore
 
 DEFAULT_JOB_LOCK_TIMEOUT = 10.0
 
@@ -56,6 +58,8 @@ class PbsBackend:
         self.datastores = DatastoreStore(data_dir, self.perms, self.acl_file)
         self.content = ContentAccess(self.datastores, self.perms, self.tasks)
         self.sync = SyncJobStore(data_dir, self.perms, self.jobs, self.tasks, now, self.datastores.require)
+        self.prune = PruneJobStore(data_dir, self.perms, self.jobs, self.tasks, self.datastores, now)
+        self.verify = VerifyJobStore(data_dir, self.perms, self.jobs, self.tasks, self.datastores, now)
         # set by the server, which owns the network side: GET /config/remote/{name}/scan
         self.remote_scan: Any = None
 
@@ -64,6 +68,8 @@ class PbsBackend:
         files: list[ConfigFile] = [
             self.remotes.file,
             self.sync.file,
+            self.prune.file,
+            self.verify.file,
             self.users.file,
             self.acl_file,
             self.datastores.file,

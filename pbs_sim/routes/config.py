@@ -136,7 +136,8 @@ def delete_datastore(ctx: Context, params: dict[str, Any]) -> Reply:
     keep = params.get("keep-job-configs", False)
     ctx.backend.datastores.delete(name, params.get("digest"), keep, params.get("destroy-data", False))
     if not keep:
-        ctx.backend.sync.delete_for_store(name)
+        for jobs in (ctx.backend.sync, ctx.backend.prune, ctx.backend.verify):
+            jobs.delete_for_store(name)
     upid = ctx.backend.tasks.spawn(
         "delete-datastore", name, ctx.auth_id or "", lambda worker: worker.log(f"removed datastore '{name}'")
     )

@@ -44,6 +44,7 @@ class Route:
     schema: SchemaSource
     permission: Permission
     query_only: bool = False  # PBS "AsyncHttp" handlers: parameters from the query string only
+    since: Version | None = None  # the first PBS version that has this path (older: "not found")
 
     def input_schema(self, version: Version) -> ObjectSchema:
         schema = self.schema if isinstance(self.schema, ObjectSchema) else self.schema(version)
@@ -62,13 +63,18 @@ class Router:
         schema: SchemaSource,
         permission: Permission,
         query_only: bool = False,
+        since: Version | None = None,
     ) -> None:
         template = tuple(p for p in path.split("/") if p)
-        self._routes.append(Route(method, template, handler, schema, permission, query_only))
+        self._routes.append(Route(method, template, handler, schema, permission, query_only, since))
 
-    def find(self, method: str, components: list[str]) -> tuple[Route, dict[str, str]] | None:
+    def find(
+        self, method: str, components: list[str], version: Version | None = None
+    ) -> tuple[Route, dict[str, str]] | None:
         for route in self._routes:
             if route.method != method or len(route.template) != len(components):
+                continue
+            if route.since is not None and version is not None and version < route.since:
                 continue
             params: dict[str, str] = {}
             for want, got in zip(route.template, components, strict=True):

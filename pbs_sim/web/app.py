@@ -128,7 +128,7 @@ class App:
         fmt = components[1]
         if fmt not in ("json", "extjs"):
             raise errors.unsupported_format(fmt)
-        found = self.router.find(request.method, components[2:])
+        found = self.router.find(request.method, components[2:], self.backend.identity.version_tuple)
         auth_id: str | None = None
         if found is None or found[0].permission.requires_auth:
             try:
