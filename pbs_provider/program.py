@@ -22,10 +22,12 @@ from pbs_provider.client import PbsError, client_for
 from pbs_provider.resources.acl_entry import AclEntry
 from pbs_provider.resources.api_token import ApiToken
 from pbs_provider.resources.namespace import Namespace
+from pbs_provider.resources.prune_job import PruneJob
 from pbs_provider.resources.remote import Remote
 from pbs_provider.resources.replication import Replication, kept_on_removal
 from pbs_provider.resources.sync_job import SyncJob
 from pbs_provider.resources.user import User
+from pbs_provider.resources.verify_job import VerifyJob
 from pbs_provider.servers import ServerConfigError, ServerDirectory
 from pbs_provider.stack_config import StackConfig
 from pbs_types.calendar import parse_calendar_event
@@ -110,6 +112,7 @@ def deploy(config: StackConfig) -> None:
             inputs["remote"] = remotes[decl.remote_key].name
         SyncJob(key, **inputs)
     deploy_replications(config, target, fingerprint_of)
+    deploy_datastore_jobs(config, target)
     pulumi.export("servers", summary(config))
     if config.replications:
         pulumi.export("replications", replication_summary(config))
@@ -165,6 +168,14 @@ def deploy_target_side(config: StackConfig) -> TargetSide:
         parents = [side.namespaces[p] for p in ns.parent_keys]
         side.namespaces[key] = Namespace(key, pulumi.ResourceOptions(depends_on=parents), **ns.inputs)
     return side
+
+
+def deploy_datastore_jobs(config: StackConfig, side: TargetSide) -> None:
+    """`pruneJobs` and `verifyJobs`, each after the `namespaces` item it works in (if the stack has it)."""
+    for kind, decls in ((PruneJob, config.prune_jobs), (VerifyJob, config.verify_jobs)):
+        for key, decl in decls.items():
+            needs = [side.namespaces[decl.namespace_key]] if decl.namespace_key else []
+            kind(key, pulumi.ResourceOptions(depends_on=needs), **decl.inputs)
 
 
 def deploy_replications(config: StackConfig, side: TargetSide, fingerprint_of: Fingerprints) -> None:

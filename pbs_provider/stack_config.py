@@ -40,9 +40,11 @@ from pbs_provider.schemas.api_token import ApiTokenSchema, token_id
 from pbs_provider.schemas.base import PbsObject
 from pbs_provider.schemas.messages import closest, describe_error
 from pbs_provider.schemas.namespace import NamespaceSchema
+from pbs_provider.schemas.prune_job import PruneJobSchema
 from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.user import UserSchema
+from pbs_provider.schemas.verify_job import VerifyJobSchema
 from pbs_provider.servers import (
     SECRETS_KEY,
     SERVERS_KEY,
@@ -64,9 +66,21 @@ TOKENS_KEY = "tokens"
 ACLS_KEY = "acls"
 NAMESPACES_KEY = "namespaces"
 REPLICATIONS_KEY = "replications"
+PRUNE_JOBS_KEY = "pruneJobs"
+VERIFY_JOBS_KEY = "verifyJobs"
+# What keeps a datastore healthy: prune jobs (retention) and verify jobs.
+DATASTORE_JOB_KEYS = (PRUNE_JOBS_KEY, VERIFY_JOBS_KEY)
 # The keys of the target side (users, tokens, ACLs, namespaces) and of the replication shorthand.
 TARGET_SIDE_KEYS = (USERS_KEY, USER_PASSWORDS_KEY, TOKENS_KEY, ACLS_KEY, NAMESPACES_KEY, REPLICATIONS_KEY)
-KNOWN_KEYS = (SERVERS_KEY, SECRETS_KEY, REMOTES_KEY, REMOTE_PASSWORDS_KEY, SYNC_JOBS_KEY, *TARGET_SIDE_KEYS)
+KNOWN_KEYS = (
+    SERVERS_KEY,
+    SECRETS_KEY,
+    REMOTES_KEY,
+    REMOTE_PASSWORDS_KEY,
+    SYNC_JOBS_KEY,
+    *TARGET_SIDE_KEYS,
+    *DATASTORE_JOB_KEYS,
+)
 SECRET_MAPS = (SECRETS_KEY, REMOTE_PASSWORDS_KEY, USER_PASSWORDS_KEY)
 REMOTE_PASSWORD_ENV_PREFIX = "PBS_REMOTE_PASSWORD_"
 USER_PASSWORD_ENV_PREFIX = "PBS_USER_PASSWORD_"
@@ -209,6 +223,23 @@ class NamespaceDecl:
 
 
 @dataclass(frozen=True)
+class DatastoreJobDecl:
+    """A `pruneJobs` or `verifyJobs` entry: the job's inputs and the `namespaces` item it works in."""
+
+    key: str
+    inputs: dict[str, Any]
+    namespace_key: str | None = None
+
+    @property
+    def server(self) -> str:
+        return self.inputs.get("server")  # type: ignore[return-value]  # None: missing, reported
+
+    @property
+    def job_id(self) -> str:
+        return self.inputs["jobId"]
+
+
+@dataclass(frozen=True)
 class ReplicationDecl:
     """A `replications` entry: its args (endpoint defaults filled in), its expansion, and the
     `users`/`namespaces` entries it reuses instead of creating its own."""
@@ -234,6 +265,8 @@ class StackConfig:
     acls: dict[str, AclDecl] = field(default_factory=dict)
     namespaces: dict[str, NamespaceDecl] = field(default_factory=dict)
     replications: dict[str, ReplicationDecl] = field(default_factory=dict)
+    prune_jobs: dict[str, DatastoreJobDecl] = field(default_factory=dict)
+    verify_jobs: dict[str, DatastoreJobDecl] = field(default_factory=dict)
 
 
 def _parse_json(value: Any, key: str, problems: list[str], expected: type) -> Any:
@@ -285,6 +318,8 @@ def _keys(schema: type[PbsObject], *extra: str, without: tuple[str, ...] = ()) -
 
 REMOTE_KEYS = _keys(RemoteSchema, "fingerprintFrom", "passwordFromToken", without=("password",))
 SYNC_JOB_KEYS = _keys(SyncJobSchema)
+PRUNE_JOB_KEYS = _keys(PruneJobSchema)
+VERIFY_JOB_KEYS = _keys(VerifyJobSchema)
 USER_KEYS = _keys(UserSchema, without=("password",))
 TOKEN_KEYS = _keys(ApiTokenSchema)
 ACL_KEYS = _keys(AclEntrySchema)
@@ -302,6 +337,8 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
     TOKENS_KEY: TOKEN_KEYS,
     ACLS_KEY: ACL_KEYS,
     NAMESPACES_KEY: NAMESPACE_KEYS,
+    PRUNE_JOBS_KEY: PRUNE_JOB_KEYS,
+    VERIFY_JOBS_KEY: VERIFY_JOB_KEYS,
 }
 """The keys of an entry of each section."""
 
@@ -613,6 +650,42 @@ class _Loader:
             decls[key] = SyncJobDecl(key, inputs, remote_key)
         return decls
 
+    def datastore_jobs(
+        self,
+        section: str,
+        schema: type[PbsObject],
+        servers: ServerDirectory,
+        namespaces: dict[str, NamespaceDecl],
+    ) -> dict[str, DatastoreJobDecl]:
+        """`pruneJobs` / `verifyJobs`: job id -> the job's inputs (the key is the default `jobId`)."""
+        decls: dict[str, DatastoreJobDecl] = {}
+        seen: dict[tuple[str, str], str] = {}
+        for key, entry in self.map(section).items():
+            path = f"{section}.{key}"
+            inputs = dict(entry)
+            meant = self.unknown_keys(path, inputs, SECTION_KEYS[section], f"a {schema.noun}")
+            inputs.setdefault("jobId", key)
+            self.problems += _entry_problems(schema, path, inputs, set(), meant)
+            self.check_server(path, servers, inputs.get("server"))
+            ident = (str(inputs.get("server")), str(inputs.get("jobId")))
+            if ident in seen:
+                self.problems.append(
+                    f"{path}: job id {ident[1]!r} on server {ident[0]!r} is also used by "
+                    f"`{section}.{seen[ident]}`; give one of them another `jobId`"
+                )
+            seen[ident] = key
+            place = (inputs.get("server"), inputs.get("store"), inputs.get("ns") or "")
+            namespace_key = next(
+                (
+                    k
+                    for k, n in namespaces.items()
+                    if (n.inputs.get("server"), n.inputs.get("store"), n.inputs.get("ns")) == place
+                ),
+                None,
+            )
+            decls[key] = DatastoreJobDecl(key, inputs, namespace_key)
+        return decls
+
     # ---- the target side --------------------------------------------------------------------
 
     def seq(self, key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -881,6 +954,8 @@ class _Loader:
         config.acls = self.acls(servers, config.users, config.tokens)
         config.namespaces = self.namespaces(servers)
         config.replications = self.replications(servers, config)
+        config.prune_jobs = self.datastore_jobs(PRUNE_JOBS_KEY, PruneJobSchema, servers, config.namespaces)
+        config.verify_jobs = self.datastore_jobs(VERIFY_JOBS_KEY, VerifyJobSchema, servers, config.namespaces)
         if self.problems:
             raise StackConfigError(self.problems)
         return config

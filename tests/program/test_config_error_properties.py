@@ -109,6 +109,37 @@ def base() -> dict[str, Any]:
                 "remotePort": 8007,
             }
         },
+        "pruneJobs": {
+            "keep-offsite": {
+                "server": "cloud",
+                "store": "offsite",
+                "ns": "site1",
+                "schedule": "daily",
+                "maxDepth": 2,
+                "keepLast": 3,
+                "keepHourly": 24,
+                "keepDaily": 7,
+                "keepWeekly": 4,
+                "keepMonthly": 6,
+                "keepYearly": 1,
+                "disable": False,
+                "comment": "retention",
+            }
+        },
+        "verifyJobs": {
+            "verify-offsite": {
+                "server": "cloud",
+                "store": "offsite",
+                "ns": "site1",
+                "schedule": "sat 03:00",
+                "maxDepth": 2,
+                "ignoreVerified": True,
+                "outdatedAfter": 30,
+                "readThreads": 1,
+                "verifyThreads": 4,
+                "comment": "verify",
+            }
+        },
     }
 
 
