@@ -81,13 +81,31 @@ def packs():
 STACK_POLICIES = [(s, s) for s in ("dev", "staging", "prod")] + [("dev", "prod"), ("staging", "prod")]
 
 
+def _stores(config: dict, server: str) -> list[str]:
+    """The datastores a stack file names on `server` (jobs, replications' sides, namespaces)."""
+    found = set()
+    remotes = config.get("pbs-replication:remotes", {})
+    for job in config.get("pbs-replication:syncJobs", {}).values():
+        if job.get("server") == server:
+            found.add(job["store"])
+        remote = remotes.get(job.get("remote"), {})
+        if remote.get("fingerprintFrom") == server:
+            found.add(job["remoteStore"])
+    for entry in config.get("pbs-replication:replications", {}).values():
+        found |= {side["store"] for side in (entry["source"], entry["target"]) if side["server"] == server}
+    for item in config.get("pbs-replication:namespaces", []):
+        if item.get("server") == server:
+            found.add(item["store"])
+    return sorted(found) or ["store1"]
+
+
 @pytest.mark.parametrize(
     ("stack", "policy"), STACK_POLICIES, ids=[f"{s}-under-{p}" for s, p in STACK_POLICIES]
 )
 def test_each_example_stack_passes_its_own_and_prod_s_policy(stack, policy, pbs_sim_factory, tmp_path, packs):
     config = _file_config(stack)
     servers = config["pbs-replication:servers"]
-    sims = {name: pbs_sim_factory(name) for name in sorted(servers)}
+    sims = {name: pbs_sim_factory(name, datastores=_stores(config, name)) for name in sorted(servers)}
     remote_keys = sorted(config.get("pbs-replication:remotes", {}))
     run = StackRun(stack, tmp_path, sims, remotePasswords={k: f"secret-of-{k}" for k in remote_keys})
     up = run.up()
