@@ -417,11 +417,7 @@ class Deployment:
             errors = self.scheduler.run_all(
                 [lambda old=old: self._delete_one(old, id(old) in doomed_ids) for old in layer]
             )
-            failed = [e for e in errors if e is not None and not isinstance(e, StepCancelled)]
-            for extra in failed[1:]:
-                self.diag(f"error: {extra}")
-            if failed:
-                raise failed[0]
+            _raise_all(errors)
 
     def _delete_one(self, old: dict, unregistered: bool) -> None:
         """One delete step (a replaced old's delete is part of its replacement: no step of its own)."""
@@ -462,6 +458,17 @@ class Deployment:
         with open(tmp, "w") as f:
             json.dump(P.to_state_json(_dedupe(state)), f, indent=2, sort_keys=True)
         os.replace(tmp, self.state_path)
+
+
+def _raise_all(errors: list[Exception | None]) -> None:
+    """Raise the first failure of an antichain, its message carrying every other failure's too
+    (steps run side by side can fail together; the CLI shows each)."""
+    failed = [e for e in errors if e is not None and not isinstance(e, StepCancelled)]
+    if failed:
+        first = failed[0]
+        if len(failed) > 1:
+            first.args = ("\n".join(str(e) for e in failed),)
+        raise first
 
 
 def _dedupe(state: dict) -> dict:
@@ -515,10 +522,7 @@ def refresh(program_dir: str, state_path: str, **kw) -> Result:
         custom = [
             u for u in dep.old_order if dep.old[u].get("custom") and dep.old[u]["type"] != DEFAULT_PROVIDER_T
         ]
-        errors = dep.scheduler.run_all([lambda u=u: read(u) for u in custom])
-        failed = [e for e in errors if e is not None]
-        if failed:
-            raise failed[0]
+        _raise_all(dep.scheduler.run_all([lambda u=u: read(u) for u in custom]))
         kept = []
         for u in dep.old_order:
             r = dep.old[u]
