@@ -32,18 +32,28 @@ test: lint
 		OFFLINE_ENGINE_SHUFFLE_SEED=$$seed $(PY) -m pytest -q $(SHUFFLED_TESTS) || exit 1; \
 	done
 
-demo: $(STAMP)
-	@bash scripts/demo.sh
+# The demo needs only the runtime requirements (the program, its providers, the simulators and the offline
+# engine); a venv that `make test` set up has them already. VERBOSE=1 shows the task logs too.
+DEMO_STAMP := $(VENV)/.installed-runtime
+
+$(DEMO_STAMP): requirements.txt | $(PY)
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt requirements.txt ]; then touch $(DEMO_STAMP); else \
+	  echo "installing the runtime requirements (requirements.txt) into $(VENV)"; \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt && touch $(DEMO_STAMP); fi
+
+demo: $(DEMO_STAMP)
+	@$(PY) scripts/demo.py $(if $(VERBOSE),--verbose)
 
 demo-stop:
-	@bash scripts/demo.sh stop
+	@$(PY) scripts/demo.py stop
 
 bench: $(STAMP)
 	$(PY) -m bench
 
-# The reliability suite alone (also part of `make test`); prints its summary at the end.
+# The reliability suite alone (also part of `make test`); prints its summary at the end and writes
+# the committed report docs/reports/reliability.md + .json (stamped with the commit and date measured).
 reliability: $(STAMP)
-	$(PY) -m pytest tests/reliability -m reliability -q
+	$(PY) -m pytest tests/reliability -m reliability -q --reliability-report docs/reports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .demo .pulumi-state
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .demo .pulumi-state .pulumi-cli

@@ -1,4 +1,4 @@
-"""Pulumi program entry: the stack config becomes PBS resources (see README "Stack configuration")."""
+"""Pulumi program entry: the stack config becomes PBS resources (see docs/configuration.md)."""
 
 import pulumi
 

@@ -1,10 +1,12 @@
 """`python -m bench` (what `make bench` runs): measures the provider path and prints the tables.
 
-Sections (issue 9): 1 HTTP calls per operation, 2 provider path vs raw `requests` baseline,
+Sections: 1 HTTP calls per operation, 2 provider path vs raw `requests` baseline,
 3 preview cost, 4 whole-program runs with growth exponents, 5 logins with password auth,
-6 the simulator's ceiling. One simulator process (`python -m pbs_sim`) serves all of them.
+6 the simulator's ceiling, 7 a cProfile of the plugin per RPC, and the performance targets checked
+against this run. One simulator process (`python -m pbs_sim`) serves all of them.
 Results go to `bench/results/<time>-<commit>.json` (git-ignored) with the machine and the commit;
-a full run also rewrites `bench/results/latest.md`, the table the README quotes.
+a full run also rewrites `bench/results/latest.md` (the tables docs/performance.md links) and
+`latest.json`, both committed with the commit and date they were measured at.
 
 Profiles: `full` (default; N = 10, 100, 1000), `quick` (N ≤ 100, for iterating), `smoke`
 (smallest configuration, run by the test suite to prove the bench still works).
@@ -19,12 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import ab, calls, ceiling, logins, machine, preview, program
+from . import ab, calls, ceiling, logins, machine, preview, profiling, program, targets
 from .report import render
 from .sim import ExternalSim
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("calls", "ab", "program", "logins", "ceiling")
+SECTIONS = ("calls", "ab", "program", "logins", "ceiling", "profile")
 
 PROFILES: dict[str, dict[str, Any]] = {
     # Repeats are chosen for about five minutes on 2 cores: at N = 1000 the simulator's cost per
@@ -36,6 +38,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "logins_n": 100,
         "ceiling": (2000, 400),
         "ceiling_full": (400, 100),
+        "profile_jobs": 200,
     },
     "quick": {
         "ab": {10: 5, 100: 3},
@@ -44,6 +47,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "logins_n": 100,
         "ceiling": (1000, 200),
         "ceiling_full": (200, 50),
+        "profile_jobs": 100,
     },
     "smoke": {
         "ab": {10: 1},
@@ -52,6 +56,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "logins_n": 10,
         "ceiling": (40, 8),
         "ceiling_full": (20, 4),
+        "profile_jobs": 5,
     },
 }
 
@@ -116,6 +121,9 @@ def run(profile: str, only: tuple[str, ...] = SECTIONS, log: Any = print) -> dic
             sections["program"] = timed("whole program", lambda: program.run(sim, cfg["program"], at_full))
         if "logins" in only:
             sections["logins"] = timed("logins", lambda: logins.run(sim, cfg["logins_n"]))
+        if "profile" in only:
+            sections["profile"] = timed("plugin profile", lambda: profiling.run(sim, cfg["profile_jobs"]))
+    result["targets"] = targets.check(sections)
     result["section_seconds"] = timings
     result["duration_s"] = time.perf_counter() - started
     result["wide_spreads"] = _wide_spreads(sections)
@@ -131,6 +139,7 @@ def write(result: dict[str, Any], out_dir: Path, *, markdown: bool) -> Path:
     (out_dir / f"latest-{result['profile']}.json").write_text(path.read_text())
     if markdown:
         (out_dir / "latest.md").write_text(render(result) + "\n")
+        (out_dir / "latest.json").write_text(path.read_text())
     return path
 
 
@@ -142,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=RESULTS, help="where the JSON goes (default bench/results)"
     )
     parser.add_argument(
-        "--no-markdown", action="store_true", help="do not rewrite bench/results/latest.md (full profile)"
+        "--no-markdown",
+        action="store_true",
+        help="do not rewrite bench/results/latest.md and latest.json (full profile)",
     )
     args = parser.parse_args(argv)
     result = run(args.profile, tuple(args.only))

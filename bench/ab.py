@@ -7,11 +7,14 @@ calls a provider needs: `POST /config/sync` and `GET /config/sync/{id}` (the ser
 create must return), then `DELETE /config/sync/{id}`. A and B alternate (A first on even
 repeats, B first on odd ones) on one simulator; between runs `sync.cfg` is empty again. Reported:
 medians of create, delete and total wall time per side, their spread, the ratio A/B of the
-medians, and HTTP calls per job for each side.
+medians, HTTP calls per job for each side, and the CPU time per job of each process (the plugin,
+the simulator, and this process: the driver, which on side A stands in for the Go engine), read
+from `/proc/<pid>/stat` around each run — where the time goes when the cores are the limit.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +23,7 @@ from typing import Any
 import requests
 
 from . import stats
+from .cpu import cpu_seconds
 from .plugin import REMOTE_T, SYNC_T, WORKERS, Plugin, job_body, job_fields, remote_fields, run_parallel
 from .sim import ExternalSim, summarize_log
 
@@ -69,6 +73,10 @@ class RawClient:
             session.close()
 
 
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
 def _provider_run(plugin: Plugin, n: int, pool: ThreadPoolExecutor) -> tuple[float, float]:
     t0 = time.perf_counter()
     states = run_parallel(lambda i: plugin.create(SYNC_T, f"job-{i}", job_fields("pbs", i)), range(n), pool)
@@ -86,10 +94,20 @@ def _raw_run(raw: RawClient, n: int, pool: ThreadPoolExecutor) -> tuple[float, f
 
 
 def _one(
-    sim: ExternalSim, side: str, fn: Any, n: int, samples: dict[str, dict[str, list[float]]], calls: dict
+    sim: ExternalSim,
+    side: str,
+    fn: Any,
+    n: int,
+    samples: dict[str, dict[str, list[float]]],
+    calls: dict,
+    pids: dict[str, int],
 ) -> None:
     sim.clear_request_log()
+    before = _cpu(pids)
     create_s, delete_s = fn(n)
+    after = _cpu(pids)
+    for name in pids:
+        samples[side].setdefault(f"cpu_{name}", []).append((after[name] - before[name]) / n)
     counts = summarize_log(sim.request_log())
     if sim.sync_job_ids():
         raise RuntimeError(f"{side} run with N={n} left sync jobs behind")
@@ -117,6 +135,7 @@ def run(sim: ExternalSim, sizes: dict[int, int]) -> dict[str, Any]:
             for n, repeats in sizes.items():
                 samples = {side: {"create": [], "delete": [], "total": []} for side in ("provider", "raw")}
                 calls: dict[str, Any] = {}
+                pids = {"plugin": plugin.host.proc.pid, "simulator": sim.proc.pid, "driver": os.getpid()}
                 for r in range(repeats):
                     order = [
                         ("provider", lambda k: _provider_run(plugin, k, pool)),
@@ -125,7 +144,7 @@ def run(sim: ExternalSim, sizes: dict[int, int]) -> dict[str, Any]:
                     if r % 2:
                         order.reverse()
                     for side, fn in order:
-                        _one(sim, side, fn, n, samples, calls)
+                        _one(sim, side, fn, n, samples, calls, pids)
                 entry: dict[str, Any] = {"n": n, "repeats": repeats, "calls_per_job": calls}
                 for side in ("provider", "raw"):
                     entry[side] = {phase: stats.summary(v) for phase, v in samples[side].items()}
@@ -134,6 +153,14 @@ def run(sim: ExternalSim, sizes: dict[int, int]) -> dict[str, Any]:
                     for phase in ("create", "delete", "total")
                 }
                 entry["per_job"] = {side: entry[side]["total"]["median"] / n for side in ("provider", "raw")}
+                entry["cpu_per_job"] = {
+                    side: {
+                        name[len("cpu_") :]: entry[side][name]["median"]
+                        for name in entry[side]
+                        if name.startswith("cpu_")
+                    }
+                    for side in ("provider", "raw")
+                }
                 results.append(entry)
         finally:
             raw.close()

@@ -6,7 +6,7 @@ request log is cleared before and read after each step. The last two rows start 
 and preview, then no-op `up`, a small unchanged stack, to count the per-process `GET /version`
 reads (Check gates fields newer than the server's PBS version; the jobs set `transferLast`).
 
-Targets (issue 9): preview 0 writes and at most one `GET /version` per server per process;
+Targets: preview 0 writes and at most one `GET /version` per server per process;
 create ≤ 2, update ≤ 3, delete ≤ 2 (digest read + delete), refresh 1, no-op up 0. Replace is a
 create plus a delete (engine: create-before-delete), so its target is their sum, ≤ 4.
 """

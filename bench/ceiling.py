@@ -7,7 +7,9 @@ requests as fast as the simulator answers: `GET /version` (no config file involv
 update and refresh) and config writes (`PUT /config/sync/{id}` with a new comment: lock, read,
 digest, write, rename). Measured with one job
 in `sync.cfg` and again with the largest N of the whole-program runs, because the simulator's
-cost per request grows with the size of the config file.
+cost per request grows with the size of the config file. Next to each rate: the simulator's CPU
+time per request (`/proc/<pid>/stat`), which a shared, loaded machine disturbs far less than the
+rate, and the rate one free core would give at that cost.
 """
 
 from __future__ import annotations
@@ -17,15 +19,25 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .cpu import cpu_seconds
 from .plugin import WORKERS, job_body, run_parallel
 from .sim import ExternalSim
 
 
-def _rate(pool: ThreadPoolExecutor, count: int, one: Any) -> dict[str, Any]:
+def _rate(pool: ThreadPoolExecutor, count: int, one: Any, pid: int) -> dict[str, Any]:
+    cpu0 = cpu_seconds(pid)
     t0 = time.perf_counter()
     run_parallel(one, range(count), pool)
     wall = time.perf_counter() - t0
-    return {"requests": count, "wall_s": wall, "per_s": count / wall, "latency_s": wall * WORKERS / count}
+    cpu = (cpu_seconds(pid) - cpu0) / count
+    return {
+        "requests": count,
+        "wall_s": wall,
+        "per_s": count / wall,
+        "latency_s": wall * WORKERS / count,
+        "sim_cpu_s": cpu,
+        "per_s_one_core": 1 / cpu if cpu > 0 else None,
+    }
 
 
 def measure(sim: ExternalSim, job_id: str, gets: int, writes: int, label: str) -> dict[str, Any]:
@@ -62,14 +74,15 @@ def measure(sim: ExternalSim, job_id: str, gets: int, writes: int, label: str) -
             get_version(0)
 
         run_parallel(warm, range(WORKERS), pool)
+        pid = sim.proc.pid
         out = {
             "label": label,
             "jobs_in_sync_cfg": jobs,
             "workers": WORKERS,
-            "get_version": _rate(pool, gets, get_version),
-            "get_sync_job": _rate(pool, max(gets // 4, WORKERS), get_job),
-            "get_admin_sync": _rate(pool, max(gets // 50, WORKERS), list_status),
-            "config_write": _rate(pool, writes, put_job),
+            "get_version": _rate(pool, gets, get_version, pid),
+            "get_sync_job": _rate(pool, max(gets // 4, WORKERS), get_job, pid),
+            "get_admin_sync": _rate(pool, max(gets // 50, WORKERS), list_status, pid),
+            "config_write": _rate(pool, writes, put_job, pid),
         }
     sim.clear_request_log()
     return out

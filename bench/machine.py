@@ -49,7 +49,8 @@ def describe() -> dict[str, Any]:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    # the bench's own outputs (bench/results/latest.*) are not changes to what is measured
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results")
     return {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {

@@ -110,11 +110,13 @@ class State:
 class Plugin:
     """One configured plugin process for the given simulators (a context manager)."""
 
-    def __init__(self, sims: Iterable[ExternalSim], *, password_auth: bool = False) -> None:
+    def __init__(
+        self, sims: Iterable[ExternalSim], *, password_auth: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         sims = list(sims)
         servers = {s.name: server_entry(s, password_auth=password_auth) for s in sims}
         secrets = {s.name: server_secret(s, password_auth=password_auth) for s in sims}
-        self.host = DynamicProviderHost(cwd=str(PROJECT), project=PROJECT_NAME).start()
+        self.host = DynamicProviderHost(cwd=str(PROJECT), project=PROJECT_NAME, env=env).start()
         config = {
             f"{PROJECT_NAME}:servers": json.dumps(servers),
             f"{PROJECT_NAME}:serverSecrets": json.dumps(secrets),

@@ -4,11 +4,13 @@ Runs on the state the first whole-program `up` of the largest N left behind (rea
 outputs of real jobs): a fresh plugin gets Check(olds=stored inputs, news=the same inputs,
 preview) and Diff(stored outputs, checked inputs) per job, once from 1 driver thread (latency
 per resource) and once from 4 (the engine's parallelism), a few times each. Every Diff must say
-"no change"; the HTTP calls made are counted (target: none but one `GET /version`).
+"no change"; the HTTP calls made are counted (target: none but one `GET /version`). The CPU time of
+the plugin and of this process (the driver) per resource is recorded too.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,6 +21,7 @@ from offline_engine.engine import load_state
 from tests.program.stacks import StackRun
 
 from . import stats
+from .cpu import cpu_seconds
 from .plugin import SYNC_T, WORKERS, Plugin, run_parallel
 from .sim import ExternalSim, summarize_log
 
@@ -39,10 +42,15 @@ def run(sim: ExternalSim, stack: StackRun, repeats: int) -> dict[str, Any]:
         sim.clear_request_log()
         with Plugin([sim]) as plugin, ThreadPoolExecutor(max_workers=workers) as pool:
             _check_diff(plugin, jobs[0])  # first RPC of a process: unpickle, import, configure()
+            assert plugin.host.proc is not None
+            pids = {"plugin": plugin.host.proc.pid, "driver": os.getpid()}
+            cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
             for _ in range(repeats):
                 t0 = time.perf_counter()
                 run_parallel(lambda job, p=plugin: _check_diff(p, job), jobs, pool)
                 samples.append(time.perf_counter() - t0)
+            done = repeats * len(jobs)
+            cpu = {name: (cpu_seconds(pid) - cpu0[name]) / done for name, pid in pids.items()}
         counts = summarize_log(sim.request_log())
         summary = stats.summary(samples)
         out[f"workers_{workers}"] = {
@@ -50,5 +58,6 @@ def run(sim: ExternalSim, stack: StackRun, repeats: int) -> dict[str, Any]:
             "per_resource_s": summary["median"] / len(jobs),
             "calls": counts["total"],
             "calls_by_kind": counts["by_kind"],
+            "cpu_per_resource_s": cpu,
         }
     return out

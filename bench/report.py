@@ -1,7 +1,7 @@
 """Renders a bench result (the JSON written under `bench/results/`) as Markdown tables.
 
 The same text is printed by `python -m bench` and, for a full run, written to
-`bench/results/latest.md` (the file the README's performance section quotes).
+`bench/results/latest.md` (the file docs/performance.md links).
 """
 
 from __future__ import annotations
@@ -36,6 +36,58 @@ def _size_text(style: str, s: dict[str, Any]) -> str:
 
 def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
+
+
+def _rate_cell(rate: dict[str, Any], spec: str) -> str:
+    text = f"{rate['per_s']:{spec}}/s"
+    if rate.get("sim_cpu_s") is not None:
+        text += f" ({fmt_seconds(rate['sim_cpu_s'])} CPU)"
+    return text
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs"
+
+
+def _profile(p: dict[str, Any]) -> list[str]:
+    lines = [
+        f"## 7. Where the plugin's time goes: cProfile in the plugin per RPC ({p['jobs']} jobs, 1 driver)",
+        "",
+        "Check + Create, Check + Diff (unchanged), Check + Diff + Update (new comment), Delete per job, "
+        "after a warm-up job (imports and unpickling excluded). Times are as the profiler saw them "
+        "(inflated by it, and by the load of the machine); read the split and the order. "
+        "`python -m bench --only profile` reruns this section alone.",
+        "",
+    ]
+    for rpc, a in p["rpcs"].items():
+        split = ", ".join(
+            f"{name} {share * 100:.0f}%" for name, share in a["areas"].items() if share >= 0.005
+        )
+        lines += [
+            f"### {rpc}: {a['calls']} calls, {fmt_seconds(a['profiled_s_per_rpc'])} per call (profiled)",
+            "",
+            f"Own time by area: {split}.",
+            "",
+        ]
+        rows = [
+            [
+                f"`{e['entry']}`",
+                f"{e['calls_per_rpc']:.1f}",
+                _us(e["own_s_per_rpc"]),
+                _us(e["cumulative_s_per_rpc"]),
+            ]
+            for e in a["top_own"][:10]
+        ]
+        lines += ["Top entries by own time (per RPC):", ""]
+        lines += _table(["entry", "calls", "own", "cumulative"], rows)
+        rows = [
+            [f"`{e['entry']}`", f"{e['calls_per_rpc']:.1f}", _us(e["cumulative_s_per_rpc"])]
+            for e in a["top_cumulative"][:10]
+        ]
+        lines += ["", "Top entries by cumulative time (per RPC):", ""]
+        lines += _table(["entry", "calls", "cumulative"], rows)
+        lines += [""]
+    return lines
 
 
 def render(result: dict[str, Any]) -> str:
@@ -122,6 +174,29 @@ def render(result: dict[str, Any]) -> str:
             rows,
         )
         lines += [""]
+        cpu_rows = []
+        for e in ab["sizes"]:
+            cpu = e.get("cpu_per_job")
+            if not cpu:
+                continue
+            a, b = cpu["provider"], cpu["raw"]
+            cpu_rows.append(
+                [
+                    str(e["n"]),
+                    fmt_seconds(a["plugin"]),
+                    f"{fmt_seconds(a['simulator'])} / {fmt_seconds(b['simulator'])}",
+                    f"{fmt_seconds(a['driver'])} / {fmt_seconds(b['driver'])}",
+                ]
+            )
+        if cpu_rows:
+            lines += [
+                "CPU time per job by process (medians; `/proc/<pid>/stat`, 10 ms ticks): the plugin on "
+                "side A, the simulator and this process on both sides (on side A it drives the plugin "
+                "over gRPC in Python, where Pulumi's engine is Go).",
+                "",
+            ]
+            lines += _table(["N", "plugin (A)", "simulator A / B", "driver A / B"], cpu_rows)
+            lines += [""]
 
     if sections.get("preview"):
         p = sections["preview"]
@@ -136,9 +211,18 @@ def render(result: dict[str, Any]) -> str:
                         fmt_median(w["total"]),
                         fmt_seconds(w["per_resource_s"]),
                         _kinds(w["calls_by_kind"]),
+                        (
+                            f"{fmt_seconds(w['cpu_per_resource_s']['plugin'])} / "
+                            f"{fmt_seconds(w['cpu_per_resource_s']['driver'])}"
+                            if w.get("cpu_per_resource_s")
+                            else "-"
+                        ),
                     ]
                 )
-        lines += _table(["driver threads", "total (median)", "per resource", "HTTP calls"], rows)
+        lines += _table(
+            ["driver threads", "total (median)", "per resource", "HTTP calls", "CPU plugin / driver"],
+            rows,
+        )
         lines += [""]
 
     if "program" in sections:
@@ -210,16 +294,21 @@ def render(result: dict[str, Any]) -> str:
         lines += ["", f"Target met: {'yes' if lg['met'] else '**NO**'}.", ""]
 
     if "ceiling" in sections:
-        lines += ["## 6. The simulator's ceiling (raw keep-alive sessions, 4 threads)", ""]
+        lines += [
+            "## 6. The simulator's ceiling (raw keep-alive sessions, 4 threads)",
+            "",
+            "Requests per second; in brackets the simulator's CPU time per request (`/proc/<pid>/stat`).",
+            "",
+        ]
         rows = []
         for c in sections["ceiling"]:
             rows.append(
                 [
                     str(c["jobs_in_sync_cfg"]),
-                    f"{c['get_version']['per_s']:.0f}/s",
-                    f"{c['get_sync_job']['per_s']:.0f}/s",
-                    f"{c['get_admin_sync']['per_s']:.1f}/s" if "get_admin_sync" in c else "-",
-                    f"{c['config_write']['per_s']:.0f}/s",
+                    _rate_cell(c["get_version"], ".0f"),
+                    _rate_cell(c["get_sync_job"], ".0f"),
+                    _rate_cell(c["get_admin_sync"], ".1f") if "get_admin_sync" in c else "-",
+                    _rate_cell(c["config_write"], ".0f"),
                 ]
             )
         lines += _table(
@@ -232,6 +321,23 @@ def render(result: dict[str, Any]) -> str:
             ],
             rows,
         )
+        lines += [""]
+
+    if sections.get("profile"):
+        lines += _profile(sections["profile"])
+
+    if result.get("targets"):
+        lines += ["## Performance targets, measured in this run", ""]
+        rows = [
+            [
+                t["target"],
+                t["measured"],
+                {True: "yes", False: "**NO**", None: "not measured"}[t["met"]],
+                t.get("cpu", "-"),
+            ]
+            for t in result["targets"]
+        ]
+        lines += _table(["target", "measured", "met", "the same in CPU time"], rows)
         lines += [""]
 
     wide = result.get("wide_spreads") or []

@@ -13,6 +13,9 @@ each step after its dependencies, deletes in reverse-dependency antichains, noth
 failure); `parallel=1` runs one step at a time, `shuffle=<seed>` perturbs the schedule for tests.
 Not covered: aliases, imports, transforms/hooks, component providers, invokes,
 targets, protect on replace, retries. Dynamic resources only.
+`retainOnDelete` is honoured as in step.go's DeleteStep: the flag is kept in state and a retained
+resource's delete (removed, destroyed or replaced) drops it from state without the provider's Delete;
+its step carries `retain=True` (Pulumi displays it as `delete[retain]`).
 """
 
 from __future__ import annotations
@@ -53,6 +56,13 @@ class Step:
     op: str  # create | same | update | replace | delete | read-gone
     urn: str
     detail: list = field(default_factory=list)
+    retain: bool = False
+    """A delete (or a replace's delete) of a `retainOnDelete` resource: dropped from state, not deleted."""
+
+    @property
+    def label(self) -> str:
+        """The op as Pulumi displays it (`delete[retain]` for a retained delete or replace)."""
+        return f"{self.op}[retain]" if self.retain else self.op
 
 
 @dataclass
@@ -66,6 +76,10 @@ class Result:
 
     def ops(self, *, include_same: bool = False) -> list[tuple[str, str]]:
         return [(s.op, s.urn.split("::")[-1]) for s in self.steps if include_same or s.op != "same"]
+
+    def retained(self) -> list[str]:
+        """Names of the resources whose delete (or replaced old object) is retained, not deleted."""
+        return [s.urn.split("::")[-1] for s in self.steps if s.retain]
 
 
 class StepObserver:
@@ -272,8 +286,9 @@ class Deployment:
                 if self.preview:
                     rid, outs = "", dict(checked)
                 elif dbr:  # a chain: delete, then create, in this step's slot
-                    self.observer.started("delete", urn, old["outputs"])
-                    host.delete(urn, old["id"], old["outputs"], old["inputs"])
+                    if not old.get("retainOnDelete"):
+                        self.observer.started("delete", urn, old["outputs"])
+                        host.delete(urn, old["id"], old["outputs"], old["inputs"])
                     self.observer.started("replace", urn, checked)
                     rid, outs = host.create(urn, checked)
                 else:
@@ -281,7 +296,7 @@ class Deployment:
                     rid, outs = host.create(urn, checked)
                     with self.lock:
                         self.pending_deletes.append(old)
-                step = Step("replace", urn, sorted(replaces))
+                step = Step("replace", urn, sorted(replaces), retain=bool(old.get("retainOnDelete")))
             else:
                 if self.preview:
                     rid, outs = old["id"], dict(checked)
@@ -305,6 +320,7 @@ class Deployment:
                     "parent": req.parent or self.stack_urn,
                     "dependencies": list(req.dependencies),
                     "protect": req.protect,
+                    **({"retainOnDelete": True} if req.retainOnDelete else {}),
                     "provider": f"{self._urn(DEFAULT_PROVIDER_T, 'default')}::default",
                 }
             )
@@ -421,14 +437,15 @@ class Deployment:
 
     def _delete_one(self, old: dict, unregistered: bool) -> None:
         """One delete step (a replaced old's delete is part of its replacement: no step of its own)."""
-        if not self.preview:
+        retain = bool(old.get("retainOnDelete"))  # dropped from state, left on PBS
+        if not self.preview and not retain:
             self.observer.started("delete", old["urn"], old["outputs"])
             self._host().delete(old["urn"], old["id"], old["outputs"], old["inputs"])
         if unregistered:
             if not self.preview:
                 with self.lock:
                     self.old.pop(old["urn"])
-            self._done(Step("delete", old["urn"]))
+            self._done(Step("delete", old["urn"], retain=retain))
 
     def _save(self, ok: bool) -> None:
         registered = {r["urn"] for r in self.new}

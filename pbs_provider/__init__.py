@@ -12,6 +12,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+__version__ = "0.2.0"
+"""The project's version: the package metadata (`pyproject.toml`) reads it from here; CHANGELOG.md
+has a section for it."""
+
 _EXPORTS = {
     "Remote": "pbs_provider.resources.remote",
     "RemoteProvider": "pbs_provider.resources.remote",

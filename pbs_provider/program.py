@@ -23,7 +23,7 @@ from pbs_provider.resources.acl_entry import AclEntry
 from pbs_provider.resources.api_token import ApiToken
 from pbs_provider.resources.namespace import Namespace
 from pbs_provider.resources.remote import Remote
-from pbs_provider.resources.replication import Replication
+from pbs_provider.resources.replication import Replication, kept_on_removal
 from pbs_provider.resources.sync_job import SyncJob
 from pbs_provider.resources.user import User
 from pbs_provider.servers import ServerConfigError, ServerDirectory
@@ -138,7 +138,8 @@ def remote_side(config: StackConfig, side: TargetSide, job: Any) -> list[pulumi.
 
 
 def replication_summary(config: StackConfig) -> dict[str, Any]:
-    """Per replication: where its job runs and which remote user and token it uses where."""
+    """Per replication: where its job runs, which remote user and token it uses where, and what removing it
+    keeps (shown by the CLI as a removed or changed output when the entry goes or its target moves)."""
     return {
         key: {
             "direction": r.plan.direction,
@@ -148,6 +149,7 @@ def replication_summary(config: StackConfig) -> dict[str, Any]:
             "remoteUserServer": r.plan.access_server,
             "tokenId": r.plan.token_id,
             "role": r.plan.role,
+            "keptOnRemoval": kept_on_removal(r.plan, r.namespace_key is not None),
         }
         for key, r in config.replications.items()
     }

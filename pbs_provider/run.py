@@ -1,14 +1,14 @@
 """Run a sync job of a stack now and wait for it: `python -m pbs_provider run --stack dev push-cloud`.
 
 The job is named by its config key (`syncJobs.<key>`, `replications.<key>`) or its PBS job id. The
-run is PBS's own manual run, `POST /admin/sync/{id}/run` (API reference §5.1), made with the
+run is PBS's own manual run, `POST /admin/sync/{id}/run` (`src/api2/admin/sync.rs`), made with the
 credentials the stack uses for the job's server; its task log is shown as it is written, each line
 with the seconds since the start, and the exit code is the task's outcome: 0 for `OK` and
 `WARNINGS: n` (1 with `--strict`: PBS warns e.g. when a push skips groups its remote user does not
 own), 1 when the task failed, could not be started, or was still running at `--timeout`.
 
 This is deliberately not a resource input (`runAfterApply`): a run is an action, not desired state
-(see the README part "Run a job now, and the preflight doctor").
+(see docs/operations.md, "Run a job now").
 """
 
 from __future__ import annotations

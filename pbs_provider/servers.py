@@ -58,6 +58,25 @@ class ServerEntry(BaseModel):
     )
 
 
+def client_config(entry: ServerEntry, secret: str) -> ServerConfig:
+    """The client settings of one `servers` entry with its secret (raises pydantic's
+    `ValidationError`, whose locations are `ServerConfig` fields; inputs are hidden)."""
+    optional = {
+        "connect_timeout": entry.connect_timeout,
+        "read_timeout": entry.read_timeout,
+        "retry": entry.retry,
+    }
+    return ServerConfig(
+        url=entry.url,
+        auth_id=entry.auth_id,
+        secret=secret,
+        fingerprint=entry.fingerprint,
+        ca_file=entry.ca_file,
+        verify_tls=entry.verify_tls,
+        **{k: v for k, v in optional.items() if v is not None},
+    )
+
+
 def secret_env_var(server: str) -> str:
     """The environment variable that may hold the secret of `server` (`PBS_SERVER_SECRET_ONPREM`)."""
     return SECRET_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", server).upper()
@@ -97,6 +116,10 @@ class ServerDirectory:
     config_error: str | None = None
     """A problem with the whole `servers`/`serverSecrets` config."""
     _secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    _built: dict[str, ServerConfig | ServerConfigError] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """`_build`'s answer per server: the directory never changes, nor does a (frozen) ServerConfig."""
 
     @classmethod
     def parse(
@@ -183,25 +206,20 @@ class ServerDirectory:
         return self._build(name)
 
     def _build(self, name: str) -> ServerConfig:
-        entry = self.entries[name]
+        built = self._built.get(name)
+        if built is None:
+            try:
+                built = self._make(name)
+            except ServerConfigError as error:
+                built = error
+            self._built[name] = built
+        if isinstance(built, ServerConfigError):
+            raise ServerConfigError(str(built))
+        return built
+
+    def _make(self, name: str) -> ServerConfig:
         try:
-            return ServerConfig(
-                url=entry.url,
-                auth_id=entry.auth_id,
-                secret=self._secrets[name],
-                fingerprint=entry.fingerprint,
-                ca_file=entry.ca_file,
-                verify_tls=entry.verify_tls,
-                **{
-                    k: v
-                    for k, v in (
-                        ("connect_timeout", entry.connect_timeout),
-                        ("read_timeout", entry.read_timeout),
-                        ("retry", entry.retry),
-                    )
-                    if v is not None
-                },
-            )
+            return client_config(self.entries[name], self._secrets[name])
         except ValidationError as error:
             raise ServerConfigError(
                 f"stack config `{SERVERS_KEY}.{name}` is invalid: {_describe(error)}"

@@ -20,11 +20,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
+
 from pbs_provider.client import DEFAULT_PORT
+from pbs_provider.client.config import RetrySettings
 from pbs_provider.resources.replication import (
+    JOB_OPTIONS,
     InvalidReplication,
     ReplicationArgs,
     ReplicationPlan,
+    ReplicationSide,
     plan_problems,
     plan_replication,
     shared_user_reason,
@@ -32,11 +38,19 @@ from pbs_provider.resources.replication import (
 from pbs_provider.schemas.acl_entry import AclEntrySchema
 from pbs_provider.schemas.api_token import ApiTokenSchema, token_id
 from pbs_provider.schemas.base import PbsObject
+from pbs_provider.schemas.messages import closest, describe_error
 from pbs_provider.schemas.namespace import NamespaceSchema
 from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.user import UserSchema
-from pbs_provider.servers import SECRETS_KEY, SERVERS_KEY, ServerDirectory, ServerEntry
+from pbs_provider.servers import (
+    SECRETS_KEY,
+    SERVERS_KEY,
+    ServerDirectory,
+    ServerEntry,
+    client_config,
+    secret_env_var,
+)
 from pbs_types.errors import PbsValueError
 from pbs_types.ids import parse_authid
 
@@ -67,6 +81,18 @@ class StackConfigError(ValueError):
         super().__init__(
             f"the stack config has {len(problems)} {noun}:\n" + "\n".join(f"  - {p}" for p in problems)
         )
+
+
+def problem_parts(problem: str) -> tuple[str, str, str]:
+    """A problem line as (key path, what is wrong, what to do): the loader writes each problem as
+    `<key path>: <rule>[; <action>]`; without an action the rule says what the value must be."""
+    key, sep, rest = problem.partition(": ")
+    if not sep or " " in key:
+        return "", problem, ""
+    what, sep, action = rest.partition("; ")
+    if not sep:
+        action = f"set `{key}`" if what.startswith("is required") else f"change `{key}` in the stack file"
+    return key, what, action
 
 
 def remote_password_env_var(remote_key: str) -> str:
@@ -102,7 +128,7 @@ class RemoteDecl:
 
     @property
     def server(self) -> str:
-        return self.inputs["server"]
+        return self.inputs.get("server")  # type: ignore[return-value]  # None: missing, reported
 
     @property
     def name(self) -> str:
@@ -119,7 +145,7 @@ class SyncJobDecl:
 
     @property
     def server(self) -> str:
-        return self.inputs["server"]
+        return self.inputs.get("server")  # type: ignore[return-value]  # None: missing, reported
 
     @property
     def job_id(self) -> str:
@@ -137,7 +163,7 @@ class UserDecl:
 
     @property
     def server(self) -> str:
-        return self.inputs["server"]
+        return self.inputs.get("server")  # type: ignore[return-value]  # None: missing, reported
 
     @property
     def userid(self) -> str:
@@ -154,7 +180,7 @@ class TokenDecl:
 
     @property
     def server(self) -> str:
-        return self.inputs["server"]
+        return self.inputs.get("server")  # type: ignore[return-value]  # None: missing, reported
 
     @property
     def token_id(self) -> str:
@@ -227,13 +253,72 @@ def _parse_json(value: Any, key: str, problems: list[str], expected: type) -> An
 
 
 def _entry_problems(
-    schema: type[PbsObject], path: str, inputs: dict[str, Any], unknown: set[str]
+    schema: type[PbsObject],
+    path: str,
+    inputs: dict[str, Any],
+    unknown: set[str],
+    renamed: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[str]:
+    """One line per failed rule of the entry's schema; a required key that is missing because it
+    was mistyped (`renamed`: already reported with "did you mean") is not reported again, nor are
+    the rules about it."""
     result = schema.validate_inputs(inputs, unknown=unknown)
     return [
-        f"{path}.{failure.field}: {failure.message.removeprefix(f'`{failure.field}`: ')}"
+        f"{path}.{failure.field}: {_rule(failure.field, failure.message)}"
         for failure in result.failures
+        if failure.field not in renamed
     ]
+
+
+def _rule(field_name: str, message: str) -> str:
+    """A schema message without its leading field name (the key path names it already)."""
+    for prefix in (f"`{field_name}`: ", f"`{field_name}` "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
+def _keys(schema: type[PbsObject], *extra: str, without: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The keys a stack entry of `schema` may have: its inputs (minus `without`) and `extra`."""
+    return (*(s.input_name for s in schema.input_specs() if s.input_name not in without), *extra)
+
+
+REMOTE_KEYS = _keys(RemoteSchema, "fingerprintFrom", "passwordFromToken", without=("password",))
+SYNC_JOB_KEYS = _keys(SyncJobSchema)
+USER_KEYS = _keys(UserSchema, without=("password",))
+TOKEN_KEYS = _keys(ApiTokenSchema)
+ACL_KEYS = _keys(AclEntrySchema)
+NAMESPACE_KEYS = _keys(NamespaceSchema)
+SERVER_KEYS = tuple(to_camel(name) for name in ServerEntry.model_fields)
+RETRY_KEYS = tuple(to_camel(name) for name in RetrySettings.model_fields)
+SIDE_KEYS = tuple(ReplicationSide.model_fields)
+REPLICATION_KEYS = (*sorted(to_camel(name) for name in ReplicationArgs.model_fields), *JOB_OPTIONS)
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    SERVERS_KEY: SERVER_KEYS,
+    REPLICATIONS_KEY: REPLICATION_KEYS,
+    REMOTES_KEY: REMOTE_KEYS,
+    SYNC_JOBS_KEY: SYNC_JOB_KEYS,
+    USERS_KEY: USER_KEYS,
+    TOKENS_KEY: TOKEN_KEYS,
+    ACLS_KEY: ACL_KEYS,
+    NAMESPACES_KEY: NAMESPACE_KEYS,
+}
+"""The keys of an entry of each section."""
+
+
+CLIENT_HINTS = {
+    "caFile": "; give the path of the PEM file of the CA that signed the server's certificate (relative to "
+    "the project directory), or pin `fingerprint` instead",
+}
+"""What to do, for the client settings whose rule alone does not say it."""
+
+
+def unknown_key(path: str, key: str, known: tuple[str, ...], what: str) -> str:
+    """The line for a key that does not exist: the likely meant one, or the list to choose from."""
+    match = closest(key, known)
+    if match is not None:
+        return f"{path}.{key}: not a key of {what}; did you mean `{match}`?"
+    return f"{path}.{key}: not a key of {what}; remove it or use one of: {', '.join(known)}"
 
 
 def _ident(kind: str, *parts: Any) -> tuple[str, ...]:
@@ -250,13 +335,41 @@ class _Loader:
     ):
         self.get, self.is_secret, self.environ = get, is_secret, environ
         self.problems: list[str] = []
+        self.broken: dict[str, set[str]] = {}
+        """Sections that could not be read (value: {""}) or their unreadable entries: references
+        into them are not reported again."""
+        self.server_secrets: dict[str, Any] = {}
+        self.server_entries: dict[str, ServerEntry] = {}
+        """Valid `servers` entries whose client settings are not checked yet (at their first use)."""
+        self.missing_secrets: set[str] = set()
 
     def map(self, key: str) -> dict[str, Any]:
+        before = len(self.problems)
         value = _parse_json(self.get(key), key, self.problems, dict)
+        if len(self.problems) > before:
+            self.broken.setdefault(key, set()).add("")
         for name, entry in value.items():
             if key not in SECRET_MAPS and not isinstance(entry, dict):
                 self.problems.append(f"{key}.{name}: must be a map of settings, got {type(entry).__name__}")
+                self.broken.setdefault(key, set()).add(name)
         return {k: v for k, v in value.items() if key in SECRET_MAPS or isinstance(v, dict)}
+
+    def is_broken(self, key: str, name: Any = "") -> bool:
+        """Whether section `key` (or its entry `name`) was unreadable, so references are moot."""
+        broken = self.broken.get(key, set())
+        return "" in broken or name in broken
+
+    def unknown_keys(self, path: str, inputs: dict[str, Any], known: tuple[str, ...], what: str) -> set[str]:
+        """Report (one line each) and drop the keys of `inputs` that are not `known`; return the keys
+        they were likely meant as, so that those are not reported missing as well."""
+        meant: set[str] = set()
+        for key in [k for k in inputs if k not in known and not str(k).startswith("__")]:
+            self.problems.append(unknown_key(path, str(key), known, what))
+            inputs.pop(key)
+            match = closest(str(key), known)
+            if match is not None:
+                meant.add(match)
+        return meant
 
     def check_secret_map(self, key: str, values: dict[str, Any]) -> None:
         if values and not self.is_secret(key):
@@ -269,10 +382,82 @@ class _Loader:
                 self.problems.append(f"{key}.{name}: must be a non-empty string")
 
     def check_server(self, path: str, servers: ServerDirectory, name: Any) -> None:
-        if isinstance(name, str) and name:
-            problem = servers.problem(name)
-            if problem is not None:
-                self.problems.append(f"{path}.server: {problem}")
+        """A reference to a server: an unknown name is reported here; a server's own problems once,
+        under `servers.<name>`; a missing secret once, under `serverSecrets.<name>`."""
+        if not isinstance(name, str) or not name or self.is_broken(SERVERS_KEY, name):
+            return
+        if name not in servers.names():
+            known = ", ".join(f"`{n}`" for n in servers.names())
+            match = closest(name, servers.names())
+            hint = f"did you mean `{match}`?" if match else f"use one of {known}" if known else ""
+            self.problems.append(
+                f"{path}.server: no server `{name}` in `{SERVERS_KEY}`; "
+                + (f"{hint} (or add it there with url and authId)" if hint else "add it there (url, authId)")
+            )
+            return
+        if name in self.server_entries:
+            self.client_settings(name, self.server_entries.pop(name))
+        if (
+            name not in self.missing_secrets
+            and not self.server_secret(name)
+            and not self.is_broken(SECRETS_KEY)
+        ):
+            self.missing_secrets.add(name)
+            self.problems.append(
+                f"{SECRETS_KEY}.{name}: missing (server `{name}` needs it): run `pulumi config set --secret "
+                f"--path '{SECRETS_KEY}.{name}' <token secret or password>` or set the environment "
+                f"variable {secret_env_var(name)}"
+            )
+
+    def client_settings(self, name: str, entry: ServerEntry) -> None:
+        """The client settings of a server the stack uses (URL, TLS, timeouts, the secret's form),
+        checked once, at its first use, and reported under `servers.<name>`."""
+        path = f"{SERVERS_KEY}.{name}"
+        try:
+            client_config(entry, self.server_secret(name) or "placeholder-secret")
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                loc = [to_camel(p) if isinstance(p, str) else str(p) for p in detail["loc"]]
+                if loc[0] == "secret":
+                    self.problems.append(f"{SECRETS_KEY}.{name}: {describe_error(detail, secret=True)}")
+                elif loc[0] == "retry" and detail["type"] == "extra_forbidden":
+                    self.problems.append(unknown_key(f"{path}.retry", loc[-1], RETRY_KEYS, "`retry`"))
+                else:
+                    rule = describe_error(detail, secret=False).removeprefix(f"{loc[-1]} ")
+                    self.problems.append(f"{path}.{'.'.join(loc)}: {rule}{CLIENT_HINTS.get(loc[0], '')}")
+
+    def server_secret(self, name: str) -> str | None:
+        secret = self.server_secrets.get(name)
+        if not isinstance(secret, str) or not secret:
+            secret = self.environ.get(secret_env_var(name))
+        return secret or None
+
+    def servers(self) -> None:
+        """Each `servers` entry on its own: unknown keys and wrong values (the client settings —
+        URL, TLS, timeouts — when the stack uses the server, `client_settings`)."""
+        raw = self.map(SERVERS_KEY)
+        for name, entry in raw.items():
+            path = f"{SERVERS_KEY}.{name}"
+            inputs = dict(entry)
+            meant = self.unknown_keys(path, inputs, SERVER_KEYS, "a server entry")
+            try:
+                parsed = ServerEntry.model_validate(inputs)
+            except ValidationError as error:
+                for detail in error.errors(include_url=False):
+                    where = ".".join(to_camel(p) if isinstance(p, str) else str(p) for p in detail["loc"])
+                    if not (detail["type"] == "missing" and where in meant):
+                        self.problems.append(f"{path}.{where}: {describe_error(detail, secret=False)}")
+                continue
+            self.server_entries[name] = parsed
+        if not self.is_broken(SERVERS_KEY):
+            for name in self.server_secrets:
+                if name not in raw and not self.is_broken(SERVERS_KEY, name):
+                    match = closest(name, raw)
+                    hint = f"did you mean `{match}`? " if match else ""
+                    self.problems.append(
+                        f"{SECRETS_KEY}.{name}: no server `{name}` in `{SERVERS_KEY}`; {hint}rename or "
+                        "remove this secret, or add the server"
+                    )
 
     def remotes(
         self, servers: ServerDirectory, passwords: dict[str, Any], tokens: dict[str, TokenDecl]
@@ -282,6 +467,7 @@ class _Loader:
         for key, entry in self.map(REMOTES_KEY).items():
             path = f"{REMOTES_KEY}.{key}"
             inputs = dict(entry)
+            meant = self.unknown_keys(path, inputs, (*REMOTE_KEYS, "password"), "a remote")
             inputs.setdefault("name", key)
             fingerprint_from = inputs.pop("fingerprintFrom", None)
             token_ref = inputs.pop("passwordFromToken", None)
@@ -293,23 +479,35 @@ class _Loader:
                 )
                 inputs.pop("password")
             password = passwords.get(key) or self.environ.get(remote_password_env_var(key))
-            if password is None and token_ref is None:
+            if (
+                password is None
+                and token_ref is None
+                and "passwordFromToken" not in meant
+                and not self.is_broken(REMOTE_PASSWORDS_KEY)
+            ):
                 self.problems.append(
-                    f"{path}: no password: set `pulumi config set --secret --path "
-                    f"'{REMOTE_PASSWORDS_KEY}.{key}' <password or token secret>` or the environment "
-                    f"variable {remote_password_env_var(key)}"
+                    f"{REMOTE_PASSWORDS_KEY}.{key}: missing (the password remote `{key}` logs in with): run "
+                    f"`pulumi config set --secret --path '{REMOTE_PASSWORDS_KEY}.{key}' <password or token "
+                    f"secret>`, set the environment variable {remote_password_env_var(key)}, or set "
+                    "`passwordFromToken` to a `tokens` entry"
                 )
             unknown = {"password"} if not isinstance(password, str) or not password else set()
-            self.problems += _entry_problems(RemoteSchema, path, {**inputs, "password": password}, unknown)
+            found = _entry_problems(RemoteSchema, path, {**inputs, "password": password}, unknown, meant)
+            if any(p.startswith(f"{path}.name: ") for p in found):
+                self.broken.setdefault(REMOTES_KEY, set()).add(key)  # a job naming it is not wrong too
+            self.problems += found
             self.check_server(path, servers, inputs.get("server"))
             if fingerprint_from is not None:
                 if "fingerprint" in inputs:
                     self.problems.append(f"{path}: set either `fingerprint` or `fingerprintFrom`, not both")
-                elif not isinstance(fingerprint_from, str) or fingerprint_from not in servers.names():
-                    known = ", ".join(servers.names()) or "none"
+                elif not isinstance(fingerprint_from, str):
+                    self.problems.append(f"{path}.fingerprintFrom: must be a server name (a string)")
+                elif fingerprint_from not in servers.names() and not self.is_broken(SERVERS_KEY):
+                    match = closest(fingerprint_from, servers.names())
+                    known = ", ".join(f"`{n}`" for n in servers.names()) or "none"
+                    hint = f"did you mean `{match}`?" if match else f"use one of {known}"
                     self.problems.append(
-                        f"{path}.fingerprintFrom: no server {fingerprint_from!r} in this stack "
-                        f"(servers: {known})"
+                        f"{path}.fingerprintFrom: no server {fingerprint_from!r} in `{SERVERS_KEY}`; {hint}"
                     )
             ident = (str(inputs.get("server")), str(inputs.get("name")))
             if ident in seen:
@@ -326,9 +524,16 @@ class _Loader:
                 token_key,
             )
         for key in passwords:
-            if key not in decls:
-                self.problems.append(f"{REMOTE_PASSWORDS_KEY}.{key}: no remote {key!r} in `{REMOTES_KEY}`")
+            if key not in decls and not self.is_broken(REMOTES_KEY, key):
+                self.problems.append(self.orphan(REMOTE_PASSWORDS_KEY, key, "remote", REMOTES_KEY, decls))
         return decls
+
+    @staticmethod
+    def orphan(secret_map: str, key: str, noun: str, section: str, decls: Mapping[str, Any]) -> str:
+        """A secret for an entry the stack does not declare."""
+        match = closest(key, decls)
+        hint = f"did you mean `{match}`? rename it, or" if match else "remove it, or"
+        return f"{secret_map}.{key}: no {noun} {key!r} in `{section}`; {hint} declare the {noun} there"
 
     def password_token(
         self,
@@ -343,11 +548,15 @@ class _Loader:
         if token_ref is None:
             return None
         token = tokens.get(token_ref) if isinstance(token_ref, str) else None
+        if token is None and self.is_broken(TOKENS_KEY):
+            return None
         if token is None:
             known = ", ".join(sorted(tokens)) or "none"
+            match = closest(str(token_ref), tokens)
+            hint = f"did you mean `{match}`? or " if match else ""
             self.problems.append(
                 f"{path}.passwordFromToken: no token {token_ref!r} in `{TOKENS_KEY}` (declared: {known}); "
-                "declare the API token there so that its secret can be used"
+                f"{hint}declare the API token there so that its secret can be used"
             )
             return None
         inputs.setdefault("authId", token.token_id)
@@ -369,22 +578,30 @@ class _Loader:
         for key, entry in self.map(SYNC_JOBS_KEY).items():
             path = f"{SYNC_JOBS_KEY}.{key}"
             inputs = dict(entry)
+            meant = self.unknown_keys(path, inputs, SYNC_JOB_KEYS, "a sync job")
             inputs.setdefault("jobId", key)
-            self.problems += _entry_problems(SyncJobSchema, path, inputs, set())
+            self.problems += _entry_problems(SyncJobSchema, path, inputs, set(), meant)
             self.check_server(path, servers, inputs.get("server"))
             remote_key = None
-            remote = inputs.get("remote")
-            if isinstance(remote, str):
-                matches = [
-                    d.key for d in remotes.values() if d.name == remote and d.server == inputs.get("server")
-                ]
+            remote, server = inputs.get("remote"), inputs.get("server")
+            named = [d for d in remotes.values() if d.name == remote]
+            usable = servers.names()
+            if isinstance(remote, str) and server in usable and not self.is_broken(REMOTES_KEY):
+                matches = [d.key for d in named if d.server == server]
                 if matches:
                     remote_key = matches[0]
+                elif any(d.server not in usable for d in named) or self.is_broken(REMOTES_KEY, remote):
+                    pass  # that remote's own `server` or `name` is what is wrong, and reported there
                 else:
+                    here = [
+                        d.name for d in remotes.values() if d.server == server and isinstance(d.name, str)
+                    ]
+                    match = closest(remote, here)
+                    hint = f"did you mean `{match}`? or " if match else ""
                     self.problems.append(
-                        f"{path}.remote: no remote {remote!r} on server {inputs.get('server')!r} "
-                        "in this stack "
-                        f"(declare it under `{REMOTES_KEY}`; use `adopt: true` there for one that exists)"
+                        f"{path}.remote: no remote {remote!r} on server {server!r} in this stack; {hint}"
+                        f"declare it under `{REMOTES_KEY}` (with `adopt: true` for one that exists on "
+                        "the PBS)"
                     )
             ident = (str(inputs.get("server")), str(inputs.get("jobId")))
             if ident in seen:
@@ -422,10 +639,11 @@ class _Loader:
         for key, entry in self.map(USERS_KEY).items():
             path = f"{USERS_KEY}.{key}"
             inputs = dict(entry)
+            meant = self.unknown_keys(path, inputs, (*USER_KEYS, "password"), "a user")
             inputs.setdefault("userid", key)
             self.no_inline_secret(path, USER_PASSWORDS_KEY, key, inputs)
             password = passwords.get(key) or self.environ.get(user_password_env_var(key))
-            self.problems += _entry_problems(UserSchema, path, {**inputs, "password": password}, set())
+            self.problems += _entry_problems(UserSchema, path, {**inputs, "password": password}, set(), meant)
             self.check_server(path, servers, inputs.get("server"))
             ident = (str(inputs.get("server")), str(inputs.get("userid")))
             if ident in seen:
@@ -436,8 +654,8 @@ class _Loader:
             seen[ident] = key
             decls[key] = UserDecl(key, inputs, password if isinstance(password, str) else None)
         for key in passwords:
-            if key not in decls:
-                self.problems.append(f"{USER_PASSWORDS_KEY}.{key}: no user {key!r} in `{USERS_KEY}`")
+            if key not in decls and not self.is_broken(USERS_KEY, key):
+                self.problems.append(self.orphan(USER_PASSWORDS_KEY, key, "user", USERS_KEY, decls))
         return decls
 
     def tokens(self, servers: ServerDirectory, users: dict[str, UserDecl]) -> dict[str, TokenDecl]:
@@ -446,6 +664,7 @@ class _Loader:
         for key, entry in self.map(TOKENS_KEY).items():
             path = f"{TOKENS_KEY}.{key}"
             inputs = dict(entry)
+            meant = self.unknown_keys(path, inputs, TOKEN_KEYS, "an API token")
             if "userid" not in inputs or "tokenName" not in inputs:
                 try:
                     auth = parse_authid(key)
@@ -459,7 +678,7 @@ class _Loader:
                     continue
                 inputs.setdefault("userid", auth.userid)
                 inputs.setdefault("tokenName", auth.token)
-            self.problems += _entry_problems(ApiTokenSchema, path, inputs, set())
+            self.problems += _entry_problems(ApiTokenSchema, path, inputs, set(), meant)
             self.check_server(path, servers, inputs.get("server"))
             owner = [
                 u.key
@@ -484,7 +703,8 @@ class _Loader:
         for index, entry in self.seq(ACLS_KEY):
             path = f"{ACLS_KEY}.{index}"
             inputs = dict(entry)
-            self.problems += _entry_problems(AclEntrySchema, path, inputs, set())
+            meant = self.unknown_keys(path, inputs, ACL_KEYS, "an ACL entry")
+            self.problems += _entry_problems(AclEntrySchema, path, inputs, set(), meant)
             self.check_server(path, servers, inputs.get("server"))
             server, auth_id = inputs.get("server"), inputs.get("authId")
             key = ":".join(str(inputs.get(k)) for k in ("server", "path", "authId", "role"))
@@ -503,7 +723,8 @@ class _Loader:
         for index, entry in self.seq(NAMESPACES_KEY):
             path = f"{NAMESPACES_KEY}.{index}"
             inputs = dict(entry)
-            self.problems += _entry_problems(NamespaceSchema, path, inputs, set())
+            meant = self.unknown_keys(path, inputs, NAMESPACE_KEYS, "a namespace")
+            self.problems += _entry_problems(NamespaceSchema, path, inputs, set(), meant)
             self.check_server(path, servers, inputs.get("server"))
             key = ":".join(str(inputs.get(k)) for k in ("server", "store", "ns"))
             if key in found:
@@ -529,20 +750,36 @@ class _Loader:
         remote_users: dict[tuple[str, str], str] = {}
         for key, raw in self.map(REPLICATIONS_KEY).items():
             path = f"{REPLICATIONS_KEY}.{key}"
+            raw = dict(raw)
+            meant = self.unknown_keys(path, raw, REPLICATION_KEYS, "a replication")
+            for side in ("source", "target"):
+                if isinstance(raw.get(side), dict):
+                    raw[side] = dict(raw[side])
+                    found = self.unknown_keys(f"{path}.{side}", raw[side], SIDE_KEYS, f"`{side}`")
+                    meant |= {f"{side}.{k}" for k in found}
             try:
                 args = ReplicationArgs.parse(raw, path)
             except InvalidReplication as invalid:
-                self.problems += invalid.problems
+                meant |= {m for p in invalid.problems for m in re.findall(r"did you mean `([^`]+)`", p)}
+                self.problems += [
+                    p for p in invalid.problems if not any(p == f"{path}.{m}: is required" for m in meant)
+                ]
                 continue
             self.check_server(f"{path}.source", servers, args.source.server)
             self.check_server(f"{path}.target", servers, args.target.server)
             other = args.target if args.direction == "push" else args.source
             args, fingerprint_from = self.remote_endpoint(args, servers, other.server)
             plan = plan_replication(key, args)
-            self.problems += plan_problems(plan, args, path)
             user_key, namespace_key = _reused(plan, config)
+            if namespace_key is not None and args.delete_empty_namespace:
+                self.problems.append(
+                    f"{path}.deleteEmptyNamespace: the target namespace is `{NAMESPACES_KEY}` item "
+                    f"{namespace_key}, which decides its own deletion (`deleteGroups`): drop this option"
+                )
             decl = ReplicationDecl(key, args, plan, user_key, namespace_key, fingerprint_from)
-            self.replication_children(path, decl)
+            if args.remote_host is not None:  # else the other server is unusable, reported as such
+                self.problems += plan_problems(plan, args, path)
+                self.replication_children(path, decl)
             holder = remote_users.setdefault((plan.access_server, plan.userid), key)
             if holder != key:
                 self.problems.append(f"{path}.user: {shared_user_reason(plan, holder)}")
@@ -622,17 +859,20 @@ class _Loader:
     def load(self, all_keys: list[str]) -> StackConfig:
         prefix = f"{NAMESPACE}:"
         for full in sorted(all_keys):
-            if full.startswith(prefix) and full[len(prefix) :] not in KNOWN_KEYS:
-                self.problems.append(
-                    f"{full[len(prefix) :]}: not a config key of this project "
-                    f"(known: {', '.join(KNOWN_KEYS)})"
-                )
+            key = full[len(prefix) :]
+            if full.startswith(prefix) and key not in KNOWN_KEYS:
+                match = closest(key, KNOWN_KEYS)
+                known = ", ".join(KNOWN_KEYS)
+                hint = f"did you mean `{match}`?" if match else f"remove it or use one of: {known}"
+                if match is not None and f"{prefix}{match}" not in all_keys:
+                    self.broken.setdefault(match, set()).add("")  # its absence is this problem
+                self.problems.append(f"{key}: not a config key of this project; {hint}")
         secret_maps = {key: self.map(key) for key in SECRET_MAPS}
         for key, values in secret_maps.items():
             self.check_secret_map(key, values)
+        self.server_secrets = secret_maps[SECRETS_KEY]
+        self.servers()
         servers = ServerDirectory.parse(self.get(SERVERS_KEY), secret_maps[SECRETS_KEY], self.environ)
-        if servers.config_error:
-            self.problems.append(servers.config_error)
         config = StackConfig(servers=servers)
         config.users = self.users(servers, secret_maps[USER_PASSWORDS_KEY])
         config.tokens = self.tokens(servers, config.users)

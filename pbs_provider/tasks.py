@@ -1,6 +1,6 @@
 """Follow a PBS task (a UPID) to its end: its log lines as they are written, then its outcome.
 
-PBS runs jobs as worker tasks (API reference §5): `GET /nodes/{node}/tasks/{upid}/status` says
+PBS runs jobs as worker tasks (`src/api2/node/tasks.rs`): `GET /nodes/{node}/tasks/{upid}/status` says
 `running` or `stopped` (then with `exitstatus`: `OK`, `WARNINGS: <n>`, `unknown` or the bare error
 message), `GET …/log?start=<n>` returns the lines from line `n` on (1-based, `{n, t}` items). The
 node segment is not compared with the server's name; the GUI uses `localhost`, and so do we.

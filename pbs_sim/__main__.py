@@ -7,6 +7,7 @@ When it is ready to serve it prints exactly one JSON line to stdout
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import signal
@@ -106,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         simulator.start()
     except (OSError, SeedError) as exc:
         source = f"{args.seed_content}: " if isinstance(exc, SeedError) else ""
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            exc = OSError(
+                f"{args.bind} port {args.port} is already in use (another simulator or PBS?): stop it, "
+                "or pick another port with --port (0 picks a free one)"
+            )
         sys.stderr.write(f"pbs_sim: cannot start - {source}{exc}\n")
         simulator.stop()
         return 2

@@ -13,6 +13,7 @@ from pbs_sim.schema import (
     ObjectSchema,
     Property,
     StringSchema,
+    TypedParse,
 )
 from pbs_types import ids
 from pbs_types.calendar import SCHEDULE_RULE
@@ -24,14 +25,15 @@ DATASTORE_NAME = StringSchema(ids.DATASTORE_NAME_RULE)
 JOB_ID = StringSchema(ids.JOB_ID_RULE)
 CRYPT_KEY_ID = StringSchema(ids.CRYPT_KEY_ID_RULE)
 TOKEN_NAME = StringSchema(ids.TOKEN_NAME_RULE)
-USERID = StringSchema(ids.USERID_RULE)
-AUTHID = StringSchema(ids.AUTHID_RULE)
+# `Userid`/`Authid` parameters are parsed after their schema (proxmox-auth-api `types.rs`:
+# realm split at the last `@`, realm 2-32, token name split at the last `!`).
+USERID = StringSchema(ids.USERID_RULE, typed=TypedParse(ids.parse_userid, "valid user id"))
+AUTHID = StringSchema(ids.AUTHID_RULE, typed=TypedParse(ids.parse_authid, "valid user id or token id"))
 NAMESPACE = StringSchema(ids.NAMESPACE_RULE)
-NAMESPACE_COMPONENT = StringSchema(
-    StringRule("Namespace name.", pattern=ids.SAFE_ID_RE, min_length=1, max_length=32)
-)
+NAMESPACE_COMPONENT = StringSchema(ids.NAMESPACE_NAME_RULE)
 SINGLE_LINE_COMMENT = StringSchema(ids.COMMENT_RULE)
 REMOTE_PASSWORD = StringSchema(ids.REMOTE_PASSWORD_RULE)
+REMOTE_PASSWORD_BASE64 = StringSchema(ids.REMOTE_PASSWORD_BASE64_RULE)
 PBS_PASSWORD = StringSchema(ids.USER_PASSWORD_RULE)
 DIGEST = StringSchema(ids.DIGEST_RULE)
 FINGERPRINT = StringSchema(ids.FINGERPRINT_RULE)
@@ -88,7 +90,7 @@ REMOTE_DELETABLE: dict[str, tuple[int, int, int] | None] = {
 }
 # The stored section: password (base64) required.
 REMOTE_SECTION = REMOTE_CONFIG.extend(
-    {"name": Property(REMOTE_ID, optional=False), "password": Property(REMOTE_PASSWORD)}
+    {"name": Property(REMOTE_ID, optional=False), "password": Property(REMOTE_PASSWORD_BASE64)}
 )
 
 # --- sync jobs ---------------------------------------------------------------------------------

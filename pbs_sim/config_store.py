@@ -5,20 +5,51 @@ SHA-256 of the raw file bytes (a missing file hashes the empty string), computed
 as ``pbs_config::*::config()`` does. Writers take :meth:`ConfigFile.locked` (PBS's ``lock_config()``);
 writes are atomic (temp file + rename). A test can force the next digest-checked write to see a
 concurrent change (:meth:`ConfigFile.force_digest_race`).
+
+Section-config files keep what they parsed (:class:`SectionConfigFile`): every read still reads the
+bytes and hashes them, and the parse of the last file is reused while the digest is the same, so a
+read is exactly as correct as re-parsing (a change by anyone, even outside the simulator, changes the
+digest). Below that, each section's text is cached with its parse and its formatted form: a file in
+which one section changed re-parses only that section, and a write formats only the sections the
+caller changed and remembers what the bytes it wrote parse to (each formatted section's parse, keyed
+by its text: exactly what the next read would compute). Callers get private copies
+(:class:`_CopyOnRead`), never the cached values, except read-only answers that ask for the shared
+sections (:meth:`SectionConfigFile.read_shared`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
-from pbs_sim.section_config import SectionConfigData, SectionType, format_config, parse_config
+from pbs_sim.section_config import (
+    SectionConfigData,
+    SectionConfigError,
+    SectionType,
+    parse_config,
+    write_config,
+)
+
+Section = tuple[str, dict[str, Any]]
+"""One parsed section as `SectionConfigData.sections` holds it: (type, properties)."""
+
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+"""The separator of sections: one or more lines with nothing but whitespace (parse_config's rule)."""
+_ASCII_BREAKS = b"\r\x0b\x0c\x1c\x1d\x1e"
+_OTHER_BREAK_BYTES = tuple(c.encode() for c in "\x85\u2028\u2029")
+"""Line breaks other than \\n that `str.splitlines` also honours (in UTF-8, the ASCII ones above and
+these): a file holding one is parsed whole."""
+_CHUNK_SLACK = 1024
+"""Section texts kept beyond those of the current file (sections since removed or changed)."""
 
 
 def sha256_hex(raw: bytes) -> str:
@@ -77,18 +108,158 @@ class ConfigFile:
             raise ApiError(errors.DIGEST_MISMATCH)
 
 
+def _copy_section(section: Section) -> Section:
+    type_name, props = section
+    return type_name, {k: (v.copy() if isinstance(v, list) else v) for k, v in props.items()}
+
+
+class _CopyOnRead(dict[str, Section]):
+    """The sections of a cached parse, handed to one caller: the mapping is the caller's own, and
+    every section taken out of it is a copy, so no caller can change what the cache holds. Sections
+    the caller replaces (`set`) are its own; the ones it never touched are still the cached objects,
+    which lets a write reuse their formatted text."""
+
+    def __getitem__(self, key: str) -> Section:
+        return _copy_section(dict.__getitem__(self, key))
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = dict.get(self, key)
+        return default if found is None else _copy_section(found)
+
+    def items(self) -> list[tuple[str, Section]]:  # type: ignore[override]
+        return [(key, _copy_section(value)) for key, value in dict.items(self)]
+
+    def values(self) -> list[Section]:  # type: ignore[override]
+        return [_copy_section(value) for value in dict.values(self)]
+
+    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+        if key not in self:
+            return dict.pop(self, key, *default)
+        return _copy_section(dict.pop(self, key))
+
+    def popitem(self) -> tuple[str, Section]:
+        key, value = dict.popitem(self)
+        return key, _copy_section(value)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key not in self:
+            dict.__setitem__(self, key, default)
+        return self[key]
+
+    def copy(self) -> _CopyOnRead:
+        return _CopyOnRead(self)
+
+
+class _Chunk:
+    """One section's text in the file (`source`) and its parse."""
+
+    __slots__ = ("section", "section_id", "source")
+
+    def __init__(self, section_id: str, section: Section, source: str) -> None:
+        self.section_id = section_id
+        self.section = section
+        self.source = source
+
+
+def _other_line_breaks(raw: bytes) -> bool:
+    """Whether the UTF-8 bytes hold a line break other than \\n that `str.splitlines` honours."""
+    if len(raw.translate(None, _ASCII_BREAKS)) != len(raw):
+        return True
+    return not raw.isascii() and any(mark in raw for mark in _OTHER_BREAK_BYTES)
+
+
 class SectionConfigFile(ConfigFile):
     """A section-config file (``remote.cfg``, ``sync.cfg``, ``user.cfg``, ``datastore.cfg``)."""
 
     def __init__(self, path: Path, types: Mapping[str, SectionType]) -> None:
         super().__init__(path)
         self.types = dict(types)
+        self._cache_lock = threading.Lock()
+        self._digest: str | None = None  # the digest of the bytes `_sections` was parsed from
+        self._raw = b""  # those bytes
+        self._sections: dict[str, Section] = {}
+        self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
+        self._size = 0  # sections in the file last parsed or written
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
+        sections, digest = self._current()
+        return SectionConfigData(_CopyOnRead(sections)), digest
+
+    def read_shared(self) -> tuple[Mapping[str, Section], str]:
+        """The same as `read`, without copies, for answers that only put the sections into new
+        containers (listings, GETs): the sections are the cache's own and must never be changed."""
+        sections, digest = self._current()
+        return MappingProxyType(sections), digest
+
+    def _current(self) -> tuple[dict[str, Section], str]:
         raw = self.read_raw()
-        data = parse_config(raw.decode("utf-8"), self.types, str(self.path))
-        return data, sha256_hex(raw)
+        with self._cache_lock:
+            if self._digest is not None and raw == self._raw:  # the very bytes: their digest is known
+                return self._sections, self._digest
+        digest = sha256_hex(raw)
+        with self._cache_lock:
+            if self._digest != digest:
+                self._sections = self._parse(raw)
+                self._digest = digest
+            self._raw = raw
+            return self._sections, digest
+
+    def _parse(self, raw: bytes) -> dict[str, Section]:
+        """`parse_config(text)`'s sections, re-parsing only the sections whose text is new."""
+        text = raw.decode("utf-8")
+        if _other_line_breaks(raw):
+            self._forget_chunks()
+            return parse_config(text, self.types, str(self.path)).sections
+        sections: dict[str, Section] = {}
+        chunks: dict[str, _Chunk] = {}
+        for text_of_section in _BLANK_LINES.split(text):
+            if not text_of_section.strip():
+                continue
+            chunk = self._chunks.get(text_of_section) or chunks.get(text_of_section)
+            if chunk is None:
+                chunk = self._parse_one(text_of_section)
+            if chunk is None or chunk.section_id in sections:
+                # an error (reported with the whole file's line numbers) or a repeated id: the
+                # whole-file parse decides, exactly as without a cache
+                self._forget_chunks()
+                return parse_config(text, self.types, str(self.path)).sections
+            sections[chunk.section_id] = chunk.section
+            chunks[text_of_section] = chunk
+        self._forget_chunks()
+        self._size = len(sections)
+        for text_of_section, chunk in chunks.items():
+            self._remember(text_of_section, chunk)
+        return sections
+
+    def _parse_one(self, text: str) -> _Chunk | None:
+        try:
+            parsed = parse_config(text, self.types, str(self.path)).sections
+        except SectionConfigError:
+            return None
+        if len(parsed) != 1:
+            return None
+        ((section_id, section),) = parsed.items()
+        return _Chunk(section_id, section, text)
+
+    def _forget_chunks(self) -> None:
+        self._chunks = {}
 
     def write(self, data: SectionConfigData) -> None:
-        self.write_raw(format_config(data).encode("utf-8"))
+        """Store ``data`` with PBS's save rules; a refused save is PBS's 400 and leaves the file as it was."""
+        try:
+            raw = write_config(data, self.types, str(self.path))
+        except SectionConfigError as exc:
+            raise ApiError(str(exc)) from None
+        self.write_raw(raw.encode("utf-8"))
+        with self._cache_lock:  # the next read parses what was written (write_config checked it reads back)
+            self._digest, self._sections, self._raw = None, {}, b""
+
+    def _remember(self, text: str, chunk: _Chunk) -> None:
+        """Key `chunk` by a section text, with and without its final newline (the file's last
+        section keeps it, the others lose it to the blank line that follows). The keys are
+        contents, so entries of sections since removed stay correct; they are dropped in bulk."""
+        if len(self._chunks) > 4 * self._size + _CHUNK_SLACK:
+            self._forget_chunks()
+        self._chunks[text] = chunk
+        self._chunks[text.removesuffix("\n")] = chunk

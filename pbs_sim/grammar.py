@@ -48,11 +48,21 @@ def version_tuple(text: str) -> tuple[int, int, int]:
 
 
 def is_userid(text: str) -> bool:
-    return ids.USERID_RULE.is_valid(text)
+    """A ``Userid`` PBS accepts: schema, then ``Userid::from_str`` (realm 2-32 after the last ``@``)."""
+    try:
+        ids.parse_userid(text)
+    except PbsValueError:
+        return False
+    return True
 
 
 def is_authid(text: str) -> bool:
-    return ids.AUTHID_RULE.is_valid(text)
+    """An ``Authid`` PBS accepts: schema, then ``Authid::from_str`` (user id, optional ``!token``)."""
+    try:
+        ids.parse_authid(text)
+    except PbsValueError:
+        return False
+    return True
 
 
 def next_event(schedule: str, after_epoch: int) -> int | None:

@@ -10,13 +10,13 @@ the schema an older server would use (a newer field is then an "additional prope
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError, ParameterError, SchemaViolation
-from pbs_types.errors import PbsValueError
+from pbs_types.errors import PbsValueError, rust_debug_str
 from pbs_types.rules import IntegerRule, StringRule
 
 Version = tuple[int, int, int]
@@ -127,6 +127,23 @@ class NumberSchema(Schema):
 
 
 @dataclass(frozen=True)
+class TypedParse:
+    """The typed second step of a parameter, after its schema passed: PBS deserialises it into a
+    Rust type whose ``FromStr`` checks more (``Userid``, ``Authid``). A refusal is serde's message,
+    ``invalid value: string "<value>", expected <expecting>`` (``serde_plain``'s derive)."""
+
+    parse: Callable[[str], object]
+    expecting: str
+
+    def check(self, value: str) -> None:
+        try:
+            self.parse(value)
+        except PbsValueError:
+            shown = rust_debug_str(value)
+            raise ApiError(f"invalid value: string {shown}, expected {self.expecting}") from None
+
+
+@dataclass(frozen=True)
 class StringSchema(Schema):
     """A string checked by a pbs_types ``StringRule`` (length, then pattern or verify function),
     or an enumeration. ``enum_since`` maps enumeration values to the PBS version that added them.
@@ -135,6 +152,7 @@ class StringSchema(Schema):
     rule: StringRule | None = None
     enum: tuple[str, ...] | None = None
     enum_since: Mapping[str, Version] = field(default_factory=dict)
+    typed: TypedParse | None = None
 
     def check(self, value: str) -> None:
         if self.rule is not None:
@@ -253,6 +271,19 @@ class ObjectSchema:
         if problems:
             raise ParameterError(problems)
         return params
+
+    def deserialize(self, params: Mapping[str, Any]) -> None:
+        """The handler's typed step after the schema check (``serde_json::from_value`` per
+        parameter): each typed string parameter is parsed, the first refusal is a 400."""
+        for name, prop in self.properties.items():
+            schema = prop.schema
+            items = schema.items if isinstance(schema, ArraySchema) else schema
+            if not isinstance(items, StringSchema) or items.typed is None or name not in params:
+                continue
+            value = params[name]
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str):
+                    items.typed.check(item)
 
     def verify_json(self, data: Any) -> None:
         """Verify a JSON object like proxmox-schema's ``ObjectSchemaType::verify_json``."""

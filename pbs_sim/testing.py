@@ -8,6 +8,9 @@ dump, snapshot names) and task helpers (wait for a task, read its log).
 Sync runs: ``start_simulator(..., sync_runner="pbs")`` makes ``POST /admin/sync/{id}/run`` really pull
 or push (over HTTPS to the remote's host/port). The default here is ``"null"`` (runs log like PBS and
 move nothing, the behaviour the older tests were written against); the CLI defaults to ``"pbs"``.
+
+``SimProcess`` runs ``python -m pbs_sim`` in its own process instead, for tests that SIGKILL the
+server and start it again on the same port and data dir.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ import contextlib
 import json
 import re
 import secrets
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -290,4 +296,101 @@ def start_simulator(
             handle.close()
 
 
-__all__ = ["ADMIN_TOKEN_ID", "FingerprintAdapter", "SimHandle", "start_simulator"]
+class SimProcess(SimClient):
+    """``python -m pbs_sim`` in its own process, which a test can SIGKILL (`kill`) and start again
+    on the same port and data dir (`start`), as a crashed PBS host comes back. Use as a context
+    manager; the side channel works as on `SimHandle` (request log, `inject_fault`, clock)."""
+
+    START_TIMEOUT = 60.0
+
+    def __init__(
+        self,
+        data_dir: Path | str,
+        datastores: Sequence[str] = ("store1",),
+        node: str = "localhost",
+        tokens: Sequence[tuple[str, str]] = (),
+        job_lock_timeout: float = 10.0,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.node = node
+        self.root_password = secrets.token_urlsafe(12)
+        self.admin_token_id = ADMIN_TOKEN_ID
+        self.admin_token_secret = str(uuid.uuid4())
+        self._argv = [
+            sys.executable, "-m", "pbs_sim", "--data-dir", str(self.data_dir), "--bind", "127.0.0.1",
+            "--root-password", self.root_password, "--node", node, "--key-bits", "0",
+            "--sync-runner", "null", "--job-lock-timeout", str(job_lock_timeout), "--log-level", "WARNING",
+            "--token", f"{ADMIN_TOKEN_ID}={self.admin_token_secret}",
+        ]  # fmt: skip
+        for tokenid, secret in tokens:
+            self._argv += ["--token", f"{tokenid}={secret}"]
+        for store in datastores:
+            self._argv += ["--datastore", store]
+        self.port = 0
+        self.url = ""
+        self.fingerprint = ""
+        self.proc: subprocess.Popen[str] | None = None
+        self._session: requests.Session | None = None
+
+    def start(self) -> None:
+        """Start the process (again: on the port it had) and wait for its ready line."""
+        argv = [*self._argv, "--port", str(self.port)]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / "sim-process.log", "a") as log:  # the child keeps its own handle
+            self.proc = subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=log, text=True, cwd=Path(__file__).resolve().parents[1]
+            )
+        line: list[str] = []
+        stdout = self.proc.stdout
+        assert stdout is not None
+        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(self.START_TIMEOUT)
+        if not line or not line[0].strip():
+            self.kill()
+            tail = (self.data_dir / "sim-process.log").read_text().strip().splitlines()[-5:]
+            raise RuntimeError(f"the simulator process did not start (no ready line): {tail}")
+        ready = json.loads(line[0])
+        self.url, self.fingerprint = ready["url"], ready["fingerprint"]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def kill(self) -> None:
+        """SIGKILL the process and reap it (nothing is flushed or closed cleanly)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def inject_fault(self, method: str | None = None, path: str = "*", **spec: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"path": path, **{k: v for k, v in spec.items() if v is not None}}
+        if method is not None:
+            body["method"] = method
+        return self._side("POST", "/faults", json=body)
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The faults not used up yet."""
+        return self._side("GET", "/faults")
+
+    def advance_clock(self, seconds: float) -> int:
+        return self._side("POST", "/clock", json={"advance": seconds})["now"]
+
+    def __enter__(self) -> SimProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(10)
+        self.kill()
+
+
+__all__ = ["ADMIN_TOKEN_ID", "FingerprintAdapter", "SimHandle", "SimProcess", "start_simulator"]

@@ -10,7 +10,8 @@ off and reads `25` as the minute) and which error it prints:
 e.g. `... at 'foo' - Context("weekday")`, `... at ' x' - Nom(Eof)` or
 `... at '' - Context("date or time specification")`.
 
-Grammar in short (see §7 of the API reference): an optional trailing `UTC`; a keyword
+Grammar in short (`proxmox-time/src/calendar_event.rs` in proxmox-rs, PBS's `docs/calendarevents.rst`):
+an optional trailing `UTC`; a keyword
 (`minutely` ... `yearly`), or `[weekdays] [[year-]month-day] [[hour:]minute[:second]]` with
 `*`, `*/R`, lists `a,b`, ranges `a..b`, repetitions `a/R` and `a..b/R`.
 

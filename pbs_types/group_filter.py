@@ -10,24 +10,22 @@ PBS prints a filter without `include:` (`include:type:vm` comes back as `type:vm
 `normalize_group_filter` gives the form to compare against. A group passes a list of filters
 if there are no include filters or it matches at least one, and it matches no exclude filter.
 
-Regexes: PBS uses the Rust `regex` crate, this module Python's `re`. Accepted differences:
-lookaround and backreferences (which Rust rejects) are rejected here too with Rust's message,
-`(?<name>...)` is translated to Python's `(?P<name>...)`, and `\\z` to `\\Z`; Rust-only syntax
-such as `\\p{L}`, `[[:alpha:]]` or flags in the middle of a pattern is not translated (it is
-rejected or matches differently), and compile errors are worded by Python after PBS's
-`regex parse error:` heading.
+Regexes: PBS compiles `regex:` bodies with the Rust `regex` crate (`Regex::new`, default size
+limit); so does this module, through `paula`, a Python binding of that crate. The dialect, the
+accepted and refused patterns, the size limit, the error texts and the matching (`is_match`,
+unanchored) are therefore the crate's own, not an imitation with Python's `re`.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from .errors import PbsValueError
+import paula
+
+from .errors import PbsValueError, rust_debug_str
 from .ids import BACKUP_TYPES, parse_backup_group
 from .rules import StringRule
 
@@ -46,107 +44,18 @@ class FilterKind(Enum):
 
 _FORMAT_HINT = "input doesn't match expected format '<group:GROUP||type:<vm|ct|host>|regex:REGEX>'"
 
-# Rust regex constructs that Python's `re` would accept: (start, Rust's message).
-_UNSUPPORTED = (
-    ("(?=", "look-around, including look-ahead and look-behind, is not supported"),
-    ("(?!", "look-around, including look-ahead and look-behind, is not supported"),
-    ("(?<=", "look-around, including look-ahead and look-behind, is not supported"),
-    ("(?<!", "look-around, including look-ahead and look-behind, is not supported"),
-    ("(?P=", "backreferences are not supported"),
-    ("(?>", "unrecognized flag"),
-    ("(?(", "unrecognized flag"),
-    ("(?#", "unrecognized flag"),
-)
-# Rust parses `\0`-`\7` as (unsupported) backreferences, in and outside classes.
-_BACKREFERENCE = re.compile(r"\\[0-7]")
-_BAD_DIGIT_ESCAPE = re.compile(r"\\[89]")
-
-
-def _regex_error(pattern: str, position: int, width: int, message: str) -> GroupFilterError:
-    """The shape of a Rust `regex::Error::Syntax` text."""
-    return GroupFilterError(
-        f"regex parse error:\n    {pattern}\n    {' ' * position}{'^' * max(width, 1)}\nerror: {message}"
-    )
-
-
-def _to_python_regex(pattern: str) -> str:
-    """Translate the few Rust-only spellings; reject what Rust rejects but Python accepts."""
-    out: list[str] = []
-    index = 0
-    in_class = False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            escape = pattern[index : index + 2]
-            if _BACKREFERENCE.fullmatch(escape):
-                raise _regex_error(pattern, index, 2, "backreferences are not supported")
-            if _BAD_DIGIT_ESCAPE.fullmatch(escape):
-                raise _regex_error(pattern, index, 2, "unrecognized escape sequence")
-            out.append("\\Z" if escape == "\\z" and not in_class else escape)
-            index += 2
-            continue
-        if in_class:
-            if char == "]":
-                in_class = False
-            out.append(char)
-            index += 1
-            continue
-        if char == "[":
-            in_class = True
-            out.append(char)
-            index += 1
-            # a `]` right after `[` or `[^` is a literal
-            for prefix in ("^]", "]", "^"):
-                if pattern.startswith(prefix, index):
-                    out.append(prefix)
-                    index += len(prefix)
-                    break
-            continue
-        for start, message in _UNSUPPORTED:
-            if pattern.startswith(start, index):
-                raise _regex_error(pattern, index, len(start), message)
-        if pattern.startswith("(?<", index):
-            out.append("(?P<")
-            index += 3
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
-
 
 @lru_cache(maxsize=512)
-def compile_filter_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a `regex:` filter body as PBS would accept it (raises `GroupFilterError`)."""
-    translated = _to_python_regex(pattern)
+def compile_filter_regex(pattern: str) -> paula.Regex:
+    """Compile a `regex:` filter body as PBS does (`Regex::new`; raises `GroupFilterError`).
+
+    The message is the crate's `Display` of its error, as PBS answers it (`regex parse
+    error:` with the pattern and a caret line, or `Compiled regex exceeds size limit ...`).
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # FutureWarning about nested sets
-            return re.compile(translated)
-    except re.error as err:
-        position = err.pos if err.pos is not None else 0
-        raise _regex_error(pattern, min(position, len(pattern)), 1, err.msg) from None
-
-
-def _rust_debug_str(value: str) -> str:
-    """Rust's `{:?}` of a `&str` (quotes, `\\"`, `\\\\`, `\\n`-style and `\\u{..}` escapes)."""
-    parts = ['"']
-    for char in value:
-        if char in '"\\':
-            parts.append("\\" + char)
-        elif char == "\n":
-            parts.append("\\n")
-        elif char == "\r":
-            parts.append("\\r")
-        elif char == "\t":
-            parts.append("\\t")
-        elif char == "\0":
-            parts.append("\\0")
-        elif not char.isprintable():
-            parts.append(f"\\u{{{ord(char):x}}}")
-        else:
-            parts.append(char)
-    parts.append('"')
-    return "".join(parts)
+        return paula.Regex(pattern)
+    except ValueError as err:
+        raise GroupFilterError(str(err)) from None
 
 
 @dataclass(frozen=True)
@@ -177,7 +86,7 @@ class GroupFilter:
             return cls(FilterKind.GROUP, value, exclude)
         if kind_text == "type":
             if value not in BACKUP_TYPES:
-                raise GroupFilterError(f"invalid backup type {_rust_debug_str(value)}")
+                raise GroupFilterError(f"invalid backup type {rust_debug_str(value)}")
             return cls(FilterKind.TYPE, value, exclude)
         if kind_text == "regex":
             compile_filter_regex(value)
@@ -195,7 +104,7 @@ class GroupFilter:
             return backup_type == self.value
         if self.kind is FilterKind.GROUP:
             return group == self.value
-        return compile_filter_regex(self.value).search(group) is not None
+        return compile_filter_regex(self.value).is_match(group)
 
 
 def parse_group_filter(text: str) -> GroupFilter:

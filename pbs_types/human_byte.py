@@ -170,6 +170,23 @@ def human_bytes_equal(a: str, b: str) -> bool:
     return HumanByte.parse(a) == HumanByte.parse(b)
 
 
+def stored_human_byte(text: str) -> str:
+    """The text PBS stores for `text`, checked again as the section-config writer checks it.
+
+    PBS keeps the re-printed form (`normalize_human_byte`) and verifies it against the same
+    schema before writing `sync.cfg` (`verify_json` in proxmox-section-config's writer). A short
+    input can print long: `1e100` is accepted by the API but prints as 101 digits, more than
+    the schema's 64 characters, so PBS refuses to save it.
+    """
+    stored = normalize_human_byte(text)
+    if not HUMAN_BYTE_RULE.is_valid(stored):
+        raise HumanByteError(
+            f"byte-size '{text}' is stored as '{stored}', which is {len(stored)} characters long; "
+            f"PBS refuses to save more than {HUMAN_BYTE_RULE.max_length}"
+        )
+    return stored
+
+
 # The schema of `rate-in`/`burst-in`/`rate-out`/`burst-out`: 1-64 characters, then the parser.
 HUMAN_BYTE_RULE = StringRule(
     "Byte size with optional unit (B, KB (base 10), MB, GB, ..., KiB (base 2), MiB, Gib, ...).",

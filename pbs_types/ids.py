@@ -13,13 +13,14 @@ applied with `fullmatch` (see `rules`).
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from .errors import PbsValueError
 from .roles import ROLE_PRIVILEGES, check_role  # re-exported: the role table sits with ACL paths
-from .rules import CONTROL_CHARS, RUST_WHITESPACE, IntegerRule, StringRule
+from .rules import CONTROL_CHARS, RUST_WHITESPACE, IntegerRule, SchemaViolation, StringRule
 
 __all__ = [
     "ACL_PATH_RULE",
@@ -38,11 +39,13 @@ __all__ = [
     "LAST_NAME_RULE",
     "MAX_NAMESPACE_DEPTH",
     "MAX_NAMESPACE_LENGTH",
+    "NAMESPACE_NAME_RULE",
     "NAMESPACE_RULE",
     "NS_MAX_DEPTH_RULE",
     "PORT_RULE",
     "REALM_RULE",
     "REMOTE_NAME_RULE",
+    "REMOTE_PASSWORD_BASE64_RULE",
     "REMOTE_PASSWORD_RULE",
     "ROLE_PRIVILEGES",
     "ROOT_USERID",
@@ -53,9 +56,11 @@ __all__ = [
     "AuthId",
     "InvalidId",
     "check_acl_path",
+    "check_namespace_creatable",
     "check_namespace_max_depth",
     "check_path_segment",
     "check_role",
+    "encode_remote_password",
     "namespace_depth",
     "normalize_fingerprint",
     "parse_authid",
@@ -126,6 +131,14 @@ COMMENT_RULE = StringRule("Comment.", pattern=rf"[^{CONTROL_CHARS}]*", max_lengt
 REMOTE_PASSWORD_RULE = StringRule(
     "Password or auth token for remote host.", pattern=rf"[^{CONTROL_CHARS}]*", min_length=1, max_length=1024
 )
+# remote.cfg keeps the password base64-encoded, and the section-config writer checks the
+# encoded text against this schema (pbs-api-types `remote.rs`, `REMOTE_PASSWORD_BASE64_SCHEMA`).
+REMOTE_PASSWORD_BASE64_RULE = StringRule(
+    "Password or auth token for remote host (stored as base64 string).",
+    pattern=rf"[^{CONTROL_CHARS}]*",
+    min_length=1,
+    max_length=1024,
+)
 USER_PASSWORD_RULE = StringRule(
     "User Password.", pattern=rf"[^{CONTROL_CHARS}]*", min_length=8, max_length=64
 )
@@ -141,6 +154,22 @@ FINGERPRINT_RULE = StringRule(
 DIGEST_RULE = StringRule(
     "Prevent changes if current configuration file has different SHA256 digest.", pattern=r"[a-f0-9]{64}"
 )
+
+
+def encode_remote_password(password: str) -> str:
+    """The base64 text PBS stores for a remote's password, checked as PBS's writer checks it.
+
+    `proxmox_serde::string_as_base64` (standard alphabet, padded) of the UTF-8 bytes; a
+    password of more than 768 bytes encodes to more than 1024 characters and is refused when
+    `remote.cfg` is written, although the API's own check (1-1024 characters) passed.
+    """
+    encoded = base64.b64encode(password.encode("utf-8")).decode("ascii")
+    if not REMOTE_PASSWORD_BASE64_RULE.is_valid(encoded):
+        raise SchemaViolation(
+            f"value is {len(encoded)} characters long base64-encoded, as PBS stores it; at most "
+            f"{REMOTE_PASSWORD_BASE64_RULE.max_length} are allowed (768 bytes of UTF-8)"
+        )
+    return encoded
 
 
 def normalize_fingerprint(fingerprint: str) -> str:
@@ -254,6 +283,32 @@ def parse_namespace(ns: str) -> tuple[str, ...]:
         length += len(component) + (1 if components else 0)
         components.append(component)
     return tuple(components)
+
+
+# The `name` parameter of namespace creation (`POST /admin/datastore/{store}/namespace`,
+# src/api2/admin/namespace.rs): a SAFE_ID of 1-32 characters. The namespace path itself only
+# limits the total length (256) and the depth (7), so a longer component passes `parse_namespace`
+# but cannot be created.
+NAMESPACE_NAME_RULE = StringRule(
+    "The name of the new namespace to add at the parent.", pattern=SAFE_ID_RE, min_length=1, max_length=32
+)
+
+
+def check_namespace_creatable(ns: str) -> tuple[str, ...]:
+    """The components of a namespace that can be created one level at a time, as PBS creates it.
+
+    `parse_namespace` first (schema, depth), then every component as the create call's `name`
+    (1-32 characters); the root `""` cannot be created (`Cannot create/delete root namespace!`).
+    """
+    components = parse_namespace(ns)
+    if not components:
+        raise InvalidId("Cannot create/delete root namespace!")
+    for component in components:
+        try:
+            NAMESPACE_NAME_RULE.check(component)
+        except PbsValueError as err:
+            raise InvalidId(f"namespace component '{component}': {err.message}") from None
+    return components
 
 
 def namespace_depth(ns: str) -> int:

@@ -122,6 +122,11 @@ class PbsClient:
         return self._server
 
     @property
+    def auth_id(self) -> str:
+        """The identity this client sends requests as (`user@realm` or `user@realm!token`)."""
+        return self._server.auth_id
+
+    @property
     def name(self) -> str:
         """The server's name in the stack config (used in messages)."""
         return self._name

@@ -157,8 +157,7 @@ class ServerConfig(BaseModel):
             raise ValueError(f"url {value!r} has an invalid port") from error
         if parts.scheme == "http" and not info.data.get("allow_http"):
             raise ValueError(
-                f"url {value!r} uses plain http: PBS serves its API over https on port 8007; "
-                "use https:// (or set allow_http only for a test server)"
+                f"url {value!r} uses plain http: PBS serves its API over https on port 8007; use https://"
             )
         return value
 

@@ -1,7 +1,7 @@
 """Typed errors for PBS API calls, parsed from PBS's statuses and plain-text bodies, with hints.
 
 PBS answers errors on `/api2/json` with a bare text body (not JSON) and a status that depends on
-where the check happened (see the API reference §1.5 and §2.3): "not found" is a 400 `no such …`
+where the check happened (`proxmox-rest-server/src/rest.rs` in proxmox-rs): "not found" is a 400 `no such …`
 on GET/PUT but a 404 on DELETE, "not allowed" is 401, 403 or a 400 `permission check failed`.
 `error_from_response` decides all of that once; every error carries `.status`, `.message` (PBS's
 text, secrets redacted) and `.hint`, a troubleshooting advice from the project's catalogue (the
@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from pbs_provider.client.privileges import required_privilege
 
 MAX_MESSAGE_CHARS = 600
 
@@ -144,17 +146,31 @@ def hint_authentication(auth_id: str) -> str:
     )
 
 
-def hint_permission(auth_id: str) -> str:
-    """403 / 400 permission texts."""
+def hint_permission(auth_id: str, needed: str | None = None) -> str:
+    """403 / 400 permission texts; `needed` is the privilege and ACL path the request needs
+    (`privileges.required_privilege`), when known."""
     extra = (
         " API tokens need ACL entries of their own: their privileges are the intersection of the "
         "token's and its user's roles."
         if "!" in auth_id
         else ""
     )
+    if needed:
+        return (
+            f"`{auth_id}` lacks a privilege this call needs: it needs {needed}. Add an ACL entry "
+            f"with a role that grants it there (Configuration > Access Control > Permissions).{extra}"
+        )
     return (
         f"`{auth_id}` lacks a privilege this call needs: add an ACL entry with a role that grants "
         f"it on the path in the message (e.g. DatastoreBackup on /datastore/<store>).{extra}"
+    )
+
+
+def hint_job_lock() -> str:
+    """A sync job's lock is held: the job is running."""
+    return (
+        "the sync job is running (a task holds its lock): wait until it finishes (Administration > "
+        "Tasks on the server) and run again"
     )
 
 
@@ -281,7 +297,12 @@ def hint_redirect() -> str:
 _SINGLE_PARAM = re.compile(r"^parameter verification failed - '(?P<name>[^']*)': (?P<msg>.*)$", re.S)
 _MULTI_PARAM_LINE = re.compile(r"^- '(?P<name>[^']*)': (?P<msg>.*)$")
 _HANDLER_PARAM = re.compile(r"^parameter '(?P<name>[^']*)' - (?P<msg>.*)$", re.S)
-_PERMISSION_TEXTS = ("permission check failed", "missing permissions", "task access not allowed")
+_PERMISSION_TEXTS = (
+    "permission check failed",
+    "missing permissions",
+    "task access not allowed",
+    "unprivileged ",  # update_acl without Permissions.Modify on /access/acl
+)
 _PATH_NOT_FOUND = re.compile(r"^Path '.*' not found\.?$")
 
 
@@ -326,7 +347,8 @@ def error_from_response(status: int, body: str, context: RequestContext) -> PbsE
     if status == 401:
         return AuthenticationFailed(text, hint=hint_authentication(context.auth_id), **common)
     if status == 403 or (status == 400 and lower.startswith(_PERMISSION_TEXTS)):
-        return PermissionDenied(text, hint=hint_permission(context.auth_id), **common)
+        needed = required_privilege(context.method, context.path) if context.method else None
+        return PermissionDenied(text, hint=hint_permission(context.auth_id, needed), **common)
     if status == 404:
         hint = hint_missing_endpoint() if _PATH_NOT_FOUND.match(text) else None
         return NotFound(text, hint=hint, **common)
@@ -348,6 +370,8 @@ def error_from_response(status: int, body: str, context: RequestContext) -> PbsE
         return AlreadyExists(text, **common)
     if fields or lower.startswith("parameter verification failed"):
         return ParameterError(text, fields=fields, hint=_parameter_hint(fields), **common)
+    if lower.startswith("unable to acquire lock"):
+        return PbsError(text, hint=hint_job_lock(), **common)
     if "owner check failed" in lower:
         return PbsError(text, hint=hint_owner_check(), **common)
     return PbsError(text, **common)

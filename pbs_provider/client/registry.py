@@ -20,7 +20,7 @@ def client_for(name: str, server: ServerConfig) -> PbsClient:
     """The cached client for server `name`, created on first use (thread-safe)."""
     with _lock:
         client = _clients.get(name)
-        if client is not None and client.server == server:
+        if client is not None and (client.server is server or client.server == server):
             return client
         if client is not None:
             client.close()

@@ -14,11 +14,13 @@ config key to change (`findings`). The checks, in order:
 * `loops` — no two jobs of the stack copy each other's groups back and forth (config only).
 
 The doctor only reads. It is not wired into the providers' `check`: `check` runs at every
-`pulumi preview` and stays free of requests beyond the cached version lookup (see the README part
-"Run a job now, and the preflight doctor").
+`pulumi preview` and stays free of requests beyond the cached version lookup (see docs/operations.md,
+"The preflight doctor").
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from pbs_provider.doctor.content import check_content
 from pbs_provider.doctor.context import JobCheck
@@ -27,17 +29,26 @@ from pbs_provider.doctor.local import check_local
 from pbs_provider.doctor.loops import check_loops
 from pbs_provider.doctor.remote import check_remote
 from pbs_provider.doctor.servers import check_servers
-from pbs_provider.stack_config import StackConfig, StackConfigError
+from pbs_provider.stack_config import StackConfig, StackConfigError, problem_parts
 from pbs_provider.stack_jobs import stack_jobs
 
 
-def run_doctor(config: StackConfig, *, probe_timeout: float = 5.0) -> Report:
-    """Check every server and every sync job of `config`; the findings, in check order."""
+def run_doctor(
+    config: StackConfig, *, probe_timeout: float = 5.0, progress: Callable[[str], None] | None = None
+) -> Report:
+    """Check every server and every sync job of `config`; the findings, in check order.
+    `progress` hears of each step that waits on the network before it starts."""
+    say = progress or (lambda _message: None)
     report = Report()
+    say(f"checking servers {', '.join(config.servers.names())}")
     findings, servers = check_servers(config.servers)
     report.extend(findings)
     jobs = stack_jobs(config)
     for job in jobs:
+        reach = (
+            f" (probing {job.remote.host}:{job.remote.port}, up to {probe_timeout:g}s)" if job.remote else ""
+        )
+        say(f"checking {job.entry}{reach}")
         check = JobCheck(config, job, servers, probe_timeout)
         if check_local(check):
             check_content(check, check_remote(check))
@@ -50,10 +61,8 @@ def config_report(error: StackConfigError) -> Report:
     """A stack config that does not load: each of its problems as a finding."""
     report = Report()
     for problem in error.problems:
-        key, sep, what = problem.partition(": ")
-        if not sep or " " in key:
-            key, what = "", problem
-        report.add(Finding(ERROR, "config", what, "fix the stack config", key, "config"))
+        key, what, fix = problem_parts(problem)
+        report.add(Finding(ERROR, "config", what, fix, key, "config"))
     return report
 
 

@@ -1,6 +1,6 @@
 """Checks on backup content: would the job find anything to sync, and may it write where it would?
 
-Two of the seed's quiet failures are decided by what the datastores hold, not by config:
+Two quiet failures (docs/troubleshooting.md) are decided by what the datastores hold, not by config:
 
 * a **namespace mismatch**: the source anchor (`ns` of a push, `remoteNs` of a pull, with
   `maxDepth` levels below it, through `groupFilter`) holds no backup group while other namespaces

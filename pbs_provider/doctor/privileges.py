@@ -1,6 +1,6 @@
 """What PBS demands of whom, and where, for a sync job to be deployed and to run (pure rules).
 
-Three identities matter (API reference §4.6, §6.7, §6.8; PBS `src/api2/config/sync.rs`,
+Three identities matter (proxmox-backup's `src/api2/config/sync.rs`,
 `src/server/pull.rs`, `src/server/push.rs`):
 
 * the **deployer** — the stack's `authId` for the job's server: PBS checks its *modify access*
@@ -136,7 +136,7 @@ class JobShape:
 
 
 def deployer_needs(job: JobShape, deployer: str) -> list[Need]:
-    """The modify access PBS checks for whoever creates, changes or runs the job (§4.6)."""
+    """The modify access PBS checks for whoever creates, changes or runs the job (`sync.rs`)."""
     correct_owner = is_correct_owner(job.owner, deployer)
     if job.direction == "push":
         rv = {"Remote.DatastorePrune"} if job.remove_vanished else set()

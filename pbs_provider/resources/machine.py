@@ -1,7 +1,7 @@
 """The one generic dynamic-provider machine: check, diff, create, read, update, delete for any
 PBS object, driven by its schema model (`pbs_provider.schemas`) and its `Endpoint`.
 
-Contract with the Pulumi engine (see the project's notes on dynamic providers):
+Contract with the Pulumi engine (see docs/architecture.md):
 
 * The provider pickles by reference and carries nothing (`__getstate__` → {}); credentials
   arrive through `configure()` from the stack config (`servers`, `serverSecrets`, env fallback)
@@ -43,9 +43,11 @@ from pulumi.runtime.rpc import UNKNOWN
 from pbs_provider.client import (
     AlreadyExists,
     ApiResponse,
+    AuthenticationFailed,
     NotFound,
     PbsClient,
     PbsError,
+    PermissionDenied,
     UnsafePathError,
     client_for,
 )
@@ -191,7 +193,7 @@ class PbsResourceProvider(ResourceProvider):
             if not spec.pbs.diff:
                 continue
             unseen = spec.input_name in unknown or spec.name in new.invalid
-            if unseen or not spec.same(old.get(spec.name), new.values.get(spec.name)):
+            if unseen or not spec.same(getattr(old, spec.name, None), new.values.get(spec.name)):
                 changed.append(spec)
         replaces = [s.input_name for s in changed if s.pbs.replace_on_change]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
@@ -214,6 +216,8 @@ class PbsResourceProvider(ResourceProvider):
                 set_triggers = [s for s in self.schema.trigger_specs() if desired.get(s.name) is not None]
                 live = self._live(desired, held, self._fire(client, desired, set_triggers))
                 return CreateResult(desired.key(), self._outputs(desired, live))
+            except (PermissionDenied, AuthenticationFailed):
+                raise  # PBS refused the request itself: nothing was saved, and its reason is the one to show
             except PbsError:
                 if not self._exists(client, desired):
                     raise
@@ -347,7 +351,7 @@ class PbsResourceProvider(ResourceProvider):
             if raw is None:
                 continue
             try:
-                values[spec.name] = spec.adapter.validate_python(raw)
+                values[spec.name] = spec.validate(raw)
             except ValueError as error:
                 if spec.pbs.identity or spec.name == "server":
                     raise ProviderError(

@@ -2,7 +2,7 @@
 it needs on both servers — a Pulumi `ComponentResource` that composes `User`, `ApiToken`,
 `AclEntry`, `Namespace`, `Remote` and `SyncJob`; it adds no provider of its own.
 
-For `direction: push` (the API reference §6.8), on the **target**: a dedicated remote user (or an
+For `direction: push` (PBS's `docs/managing-remotes.rst`), on the **target**: a dedicated remote user (or an
 existing one), an API token, ACL entries on the target datastore/namespace for **both** user and
 token (a token's privileges are intersected with its user's) — `DatastoreBackup`, or
 `DatastorePowerUser` with `removeVanished`, or `DatastoreAdmin` (Datastore.Modify) when the job
@@ -16,11 +16,19 @@ validates it with each child's schema before anything is registered, and the com
 registers it. PBS's advice "one dedicated remote and remote user per push job" holds by
 construction for the remote; a second replication with the same remote user on the same server is
 refused (for pull too: a replication owns its user and the user's ACL entries).
+
+Removing a replication (its entry, or `pulumi destroy`) deletes the job, the remote, the ACL entries,
+the token and the user, and never the replicated backups: the target namespace is registered with
+Pulumi's `retainOnDelete`, so it is dropped from the state and left in place with its backups (the
+CLI shows the step as `delete[retain]`). `deleteEmptyNamespace: true` deletes it instead when it is
+empty and still keeps it when it holds backups (`Namespace.keepIfNotEmpty`). The token can expire
+(`tokenExpire`, or `tokenLifetimeDays` counted from a `regenerate` date, so one edit rolls both).
 """
 
 from __future__ import annotations
 
-import difflib
+import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -30,10 +38,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.alias_generators import to_camel
 
 from pbs_provider.schemas.api_token import token_id
-from pbs_provider.schemas.messages import describe_error
+from pbs_provider.schemas.messages import describe_error, did_you_mean
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.types import (
     DatastoreName,
+    Expire,
     Fingerprint,
     Host,
     JobId,
@@ -57,6 +66,8 @@ COMPONENT_TYPE = "pbs:index:Replication"
 DEFAULT_TOKEN_NAME = "sync"
 PUSH_ROLE, PUSH_PRUNE_ROLE, PUSH_NAMESPACES_ROLE = "DatastoreBackup", "DatastorePowerUser", "DatastoreAdmin"
 PULL_ROLE = "DatastoreReader"
+DAY_SECONDS = 86_400
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 WIRED_JOB_INPUTS = frozenset(
     {"server", "jobId", "store", "ns", "remote", "remoteStore", "remoteNs", "syncDirection", "adopt"}
@@ -110,7 +121,22 @@ class ReplicationArgs(BaseModel):
         default=True, description="`false`: the user exists already (not managed here)."
     )
     token_name: TokenName = Field(default=DEFAULT_TOKEN_NAME, description="Name of the user's API token.")
-    regenerate: Trigger | None = Field(default=None, description="Change it to rotate the token secret.")
+    regenerate: Trigger | None = Field(
+        default=None,
+        description="Change it to rotate the token secret (a counter, or the rotation's date "
+        "`YYYY-MM-DD`, which `tokenLifetimeDays` counts from).",
+    )
+    token_expire: Expire | None = Field(
+        default=None,
+        description="When the token expires (Unix time, as the token's `expire`); unset = never.",
+    )
+    token_lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="The token expires this many days after the `regenerate` date (00:00 UTC), so "
+        "changing `regenerate` to today's date rotates the secret and moves the expiry in one edit.",
+    )
     job_id: JobId | None = Field(default=None, description="Sync job id; default: the replication's name.")
     remote_name: RemoteName | None = Field(
         default=None, description="Remote name; default: the replication's name."
@@ -133,6 +159,12 @@ class ReplicationArgs(BaseModel):
         "the target anchor, which needs Datastore.Modify there (`DatastoreAdmin` instead of "
         "`DatastoreBackup`/`DatastorePowerUser`).",
     )
+    delete_empty_namespace: bool = Field(
+        default=False,
+        description="When the replication is removed, delete the target namespace too if it holds no "
+        "backups (default: keep it, with its backups, as Pulumi's `retainOnDelete`). A namespace that "
+        "holds backups is always kept; delete backups only on purpose (`namespaces` with `deleteGroups`).",
+    )
     adopt: bool = Field(default=False, description="Adopt objects that already exist (every child resource).")
 
     @model_validator(mode="after")
@@ -146,6 +178,17 @@ class ReplicationArgs(BaseModel):
             )
         return self
 
+    def token_expiry(self) -> int | None:
+        """The token's `expire`: `tokenExpire`, or the `regenerate` date plus `tokenLifetimeDays`
+        (None when neither applies; `plan_problems` reports a lifetime without a date)."""
+        if self.token_expire is not None:
+            return int(self.token_expire)
+        start = rotation_date(self.regenerate)
+        if self.token_lifetime_days is None or start is None:
+            return None
+        midnight = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+        return int(midnight.timestamp()) + self.token_lifetime_days * DAY_SECONDS
+
     def job_options(self) -> dict[str, Any]:
         """The SyncJob inputs given as extra keys (camelCase)."""
         return {to_camel(k): v for k, v in (self.model_extra or {}).items() if v is not None}
@@ -157,7 +200,7 @@ class ReplicationArgs(BaseModel):
             return raw
         known = {to_camel(n) for n in cls.model_fields} | set(JOB_OPTIONS)
         problems = [
-            f"{path}.{key}: not an option of a replication{_did_you_mean(to_camel(key), known)} (own keys: "
+            f"{path}.{key}: not an option of a replication{did_you_mean(to_camel(key), known)} (own keys: "
             f"{', '.join(sorted(to_camel(n) for n in cls.model_fields))}; or any sync job option: "
             f"{', '.join(JOB_OPTIONS)})"
             for key in raw
@@ -176,9 +219,14 @@ class ReplicationArgs(BaseModel):
         return args
 
 
-def _did_you_mean(key: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+def rotation_date(trigger: str | None) -> dt.date | None:
+    """The date a `regenerate` value names (`YYYY-MM-DD`), or None."""
+    if trigger is None or not ISO_DATE.match(trigger):
+        return None
+    try:
+        return dt.date.fromisoformat(trigger)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -199,6 +247,8 @@ class ReplicationPlan:
     """AclEntry inputs: the user's first, then the token's."""
     namespace: dict[str, Any] | None
     """The target namespace's inputs (None when the target is the root namespace)."""
+    keep_namespace: bool
+    """Register the namespace with `retainOnDelete` (removal leaves it and its backups in place)."""
     remote: dict[str, Any]
     """Remote inputs without `authId`/`password` (they come from the token)."""
     job: dict[str, Any]
@@ -240,6 +290,7 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         "tokenName": args.token_name,
         "comment": f"used by remote {args.remote_name or name} on {local.server}",
         **({"regenerate": args.regenerate} if args.regenerate is not None else {}),
+        **({"expire": expire} if (expire := args.token_expiry()) is not None else {}),
         **adopt,
     }
     acl_path = other.acl_path
@@ -247,8 +298,9 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         {"server": other.server, "path": acl_path, "authId": auth_id, "role": role, **adopt}
         for auth_id in (userid, token_id(userid, args.token_name))
     ]
+    empty_only = {"keepIfNotEmpty": True} if args.delete_empty_namespace else {}
     namespace = (
-        {"server": args.target.server, "store": args.target.store, "ns": args.target.ns, **adopt}
+        {"server": args.target.server, "store": args.target.store, "ns": args.target.ns} | empty_only | adopt
         if args.target.ns
         else None
     )
@@ -283,6 +335,7 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         token=token,
         acls=acls,
         namespace=namespace,
+        keep_namespace=not args.delete_empty_namespace,
         remote={k: v for k, v in remote.items() if v is not None},
         job={k: v for k, v in job.items() if v is not None},
         options=tuple(options),
@@ -304,11 +357,48 @@ def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> li
             f"{path}.target.server: source and target are both `{args.source.server}`: a replication "
             "connects two servers (use a `syncJobs` entry without `remote` for a local sync)"
         )
+    if args.token_lifetime_days is not None:
+        if args.token_expire is not None:
+            problems.append(
+                f"{path}.tokenLifetimeDays: set either `tokenExpire` or `tokenLifetimeDays`, not both"
+            )
+        elif rotation_date(args.regenerate) is None:
+            problems.append(
+                f"{path}.regenerate: must be the rotation's date (YYYY-MM-DD, e.g. "
+                f"`{dt.datetime.now(dt.UTC).date().isoformat()}`) when `tokenLifetimeDays` is set: the "
+                f"expiry is counted from it (got {args.regenerate!r})"
+            )
+    if args.delete_empty_namespace and not args.target.ns:
+        problems.append(
+            f"{path}.deleteEmptyNamespace: the target is the datastore's root namespace, which the "
+            "replication does not create or delete (set `target.ns`, or drop this option)"
+        )
     if plan.remote.get("host") is None:
         problems.append(
             f"{path}.remoteHost: is required (the other server's host as the job's server reaches it)"
         )
     return problems
+
+
+def kept_on_removal(plan: ReplicationPlan, namespace_managed_elsewhere: bool = False) -> str:
+    """What removing the replication leaves on PBS, and how to delete it on purpose (a stack output: the
+    CLI prints a removed or changed output in the update that removes or changes the replication)."""
+    pull = plan.direction == "pull"
+    server = plan.job_server if pull else plan.access_server
+    store = plan.job["store"] if pull else plan.job["remoteStore"]
+    ns = plan.namespace["ns"] if plan.namespace else None
+    if ns is None:
+        return f"the replicated backups in datastore {store} on server {server} (root namespace)"
+    where = f"namespace {store}:{ns} on server {server}"
+    if namespace_managed_elsewhere:
+        return f"the replicated backups in {where} (the namespace is managed by its `namespaces` item)"
+    how = (
+        f"to delete them on purpose, add `{{server: {server}, store: {store}, ns: {ns}, adopt: true, "
+        "deleteGroups: true}` to `namespaces`, run `pulumi up`, then remove it and run `pulumi up`"
+    )
+    if plan.keep_namespace:
+        return f"{where} and its backups; {how}"
+    return f"{where} with its backups if it holds any (it is deleted when empty); {how}"
 
 
 def shared_user_reason(plan: ReplicationPlan, holder: str) -> str:
@@ -370,14 +460,17 @@ class Replication(pulumi.ComponentResource):
             self.user, userid = None, plan.userid
         self.token = ApiToken(f"{name}-token", child, **{**plan.token, "userid": userid})
         token_id_out = self.token.auth_id
-        self.acls = [
-            AclEntry(f"{name}-acl-{who}", child, **{**entry, "authId": auth_id})
-            for who, entry, auth_id in zip(("user", "token"), plan.acls, (userid, token_id_out), strict=True)
-        ]
         if namespace is not None or plan.namespace is None:
             self.namespace: NamespaceResource | None = namespace
-        else:
-            self.namespace = NamespaceResource(f"{name}-namespace", child, **plan.namespace)
+        else:  # retained: removing the replication never deletes replicated backups
+            keep = pulumi.ResourceOptions(parent=self, retain_on_delete=plan.keep_namespace)
+            self.namespace = NamespaceResource(f"{name}-namespace", keep, **plan.namespace)
+        # the ACL entries name the namespace's path: created after it, deleted before it
+        on_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace] if self.namespace else [])
+        self.acls = [
+            AclEntry(f"{name}-acl-{who}", on_ns, **{**entry, "authId": auth_id})
+            for who, entry, auth_id in zip(("user", "token"), plan.acls, (userid, token_id_out), strict=True)
+        ]
         self.remote = Remote(
             f"{name}-remote",
             child,
@@ -413,6 +506,7 @@ __all__ = [
     "ReplicationArgs",
     "ReplicationPlan",
     "ReplicationSide",
+    "kept_on_removal",
     "plan_problems",
     "plan_replication",
     "shared_user_reason",

@@ -1,6 +1,6 @@
 """A PBS ACL entry (`/access/acl`): one role of one user or token on one path, declared once.
 
-Source: the API reference §6.3 and §6.4 (`src/api2/access/acl.rs`, `pbs-config/src/acl.rs`). PBS has
+Source: proxmox-backup's `src/api2/access/acl.rs` and `pbs-config/src/acl.rs`. PBS has
 no per-entry id: an entry *is* (path, auth id, role), so all three are the identity and a change
 of any replaces the entry; only `propagate` changes in place. Paths and roles are checked against
 PBS's own tables (`pbs_types.ids.check_acl_path`, `pbs_types.roles`) before anything is sent;

@@ -1,6 +1,6 @@
 """The PBS API token (`/access/users/{userid}/token/{token-name}`), declared once.
 
-Source: the API reference §6.2 (`ApiToken` in pbs-api-types, `src/api2/access/user.rs`). The
+Source: `ApiToken` in `pbs-api-types/src/user.rs` (proxmox-rs), `src/api2/access/user.rs`. The
 secret is a one-time fact: PBS returns it only when the token is created (`value`) or regenerated
 (`secret`), so the outputs keep it from state as a Pulumi secret; `regenerate` is the trigger that
 asks PBS for a new one. A token's privileges are its own ACL entries intersected with its user's.

@@ -109,6 +109,13 @@ class PbsObject(BaseModel):
 
     _specs: ClassVar[tuple[FieldSpec, ...]] = ()
     _rules: ClassVar[tuple[CrossFieldRule, ...]] = ()
+    _subsets: ClassVar[dict[str, tuple[FieldSpec, ...]]] = dict.fromkeys(
+        ("input", "output_only", "identity", "once", "trigger", "secret", "since"), ()
+    )
+    """The field table's subsets (`input_specs()` …), computed once per class."""
+    _by_name: ClassVar[dict[str, FieldSpec]] = {}
+    _by_input: ClassVar[dict[str, FieldSpec]] = {}
+    _defaults: ClassVar[tuple[tuple[str, bool, Any], ...] | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -130,6 +137,23 @@ class PbsObject(BaseModel):
                 )
             )
         cls._specs = tuple(specs)
+        cls._subsets = {
+            "input": tuple(s for s in specs if s.is_input),
+            "output_only": tuple(s for s in specs if s.pbs.output_only),
+            "identity": tuple(s for s in specs if s.pbs.identity),
+            "once": tuple(s for s in specs if s.pbs.once),
+            "trigger": tuple(s for s in specs if s.pbs.trigger is not None),
+            "secret": tuple(s for s in specs if s.pbs.secret),
+            "since": tuple(s for s in specs if s.is_input and s.pbs.since is not None),
+        }
+        by_name: dict[str, FieldSpec] = {}
+        for spec in reversed(specs):  # the first field with a name wins, as in a search in order
+            for name in (spec.pbs_name, spec.input_name, spec.name):
+                if name is not None:
+                    by_name[name] = spec
+        cls._by_name = by_name
+        cls._by_input = {s.input_name: s for s in specs}
+        cls._defaults = cls._plain_defaults()
         rules = []
         for attr in dir(cls):
             method = getattr(cls, attr, None)
@@ -151,37 +175,37 @@ class PbsObject(BaseModel):
     @classmethod
     def spec(cls, name: str) -> FieldSpec:
         """The field with this Python, Pulumi or PBS name."""
-        for spec in cls._specs:
-            if name in (spec.name, spec.input_name, spec.pbs_name):
-                return spec
-        raise KeyError(f"{cls.__name__} has no field {name!r}")
+        found = cls._by_name.get(name)
+        if found is None:
+            raise KeyError(f"{cls.__name__} has no field {name!r}")
+        return found
 
     @classmethod
     def input_specs(cls) -> tuple[FieldSpec, ...]:
-        return tuple(s for s in cls._specs if s.is_input)
+        return cls._subsets["input"]
 
     @classmethod
     def output_only_specs(cls) -> tuple[FieldSpec, ...]:
-        return tuple(s for s in cls._specs if s.pbs.output_only)
+        return cls._subsets["output_only"]
 
     @classmethod
     def identity_specs(cls) -> tuple[FieldSpec, ...]:
-        return tuple(s for s in cls._specs if s.pbs.identity)
+        return cls._subsets["identity"]
 
     @classmethod
     def once_specs(cls) -> tuple[FieldSpec, ...]:
         """Facts PBS reveals only in the answer to a write (kept from state afterwards)."""
-        return tuple(s for s in cls._specs if s.pbs.once)
+        return cls._subsets["once"]
 
     @classmethod
     def trigger_specs(cls) -> tuple[FieldSpec, ...]:
         """Provider-side inputs whose change sends PBS a request of their own (`regenerate`)."""
-        return tuple(s for s in cls._specs if s.pbs.trigger is not None)
+        return cls._subsets["trigger"]
 
     @classmethod
     def secret_inputs(cls) -> tuple[str, ...]:
         """Pulumi names of secret fields (for `additional_secret_outputs`)."""
-        return tuple(s.input_name for s in cls._specs if s.pbs.secret)
+        return tuple(s.input_name for s in cls._subsets["secret"])
 
     @classmethod
     def rules(cls) -> tuple[CrossFieldRule, ...]:
@@ -190,10 +214,45 @@ class PbsObject(BaseModel):
     # ---- building models ------------------------------------------------------------------
 
     @classmethod
+    def _plain_defaults(cls) -> tuple[tuple[str, bool, Any], ...] | None:
+        """(name, required, default) per field when `from_values` may build instances itself:
+        every default an immutable constant, no aliases that could pick up a value, no post-init.
+        None: use `model_construct`."""
+        if cls.__pydantic_post_init__ or cls.model_config.get("extra") == "allow":
+            return None
+        plain = []
+        for name, info in cls.model_fields.items():
+            aliases = {info.alias, info.validation_alias} - {None, name}
+            if info.default_factory is not None or aliases & cls.model_fields.keys():
+                return None
+            default = None if info.is_required() else info.default
+            if default is not None and default.__class__ not in (str, int, float, bool):
+                return None
+            plain.append((name, info.is_required(), default))
+        return tuple(plain)
+
+    @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Self:
-        """A model of already canonical values (Python names); None counts as unset."""
+        """A model of already canonical values (Python names); None counts as unset.
+
+        What `model_construct` builds (set fields, defaults for the unset optional ones, nothing
+        for unset required ones), without its per-field alias search when the defaults allow."""
         present = {k: v for k, v in values.items() if v is not None}
-        return cls.model_construct(_fields_set=set(present), **present)
+        plain = cls._defaults
+        if plain is None or not present.keys() <= cls.model_fields.keys():
+            return cls.model_construct(_fields_set=set(present), **present)
+        fields: dict[str, Any] = {}
+        for name, required, default in plain:
+            if name in present:
+                fields[name] = present[name]
+            elif not required:
+                fields[name] = default
+        model = cls.__new__(cls)
+        object.__setattr__(model, "__dict__", fields)
+        object.__setattr__(model, "__pydantic_fields_set__", set(present))
+        object.__setattr__(model, "__pydantic_extra__", None)
+        object.__setattr__(model, "__pydantic_private__", None)
+        return model
 
     @classmethod
     def validate_inputs(cls, inputs: Mapping[str, Any], unknown: Iterable[str] = ()) -> Validation:
@@ -205,7 +264,7 @@ class PbsObject(BaseModel):
         """
         result = Validation(cls)
         unknown_inputs = set(unknown)
-        by_input = {s.input_name: s for s in cls._specs}
+        by_input = cls._by_input
         for key in sorted(inputs):
             if key.startswith("__") or key in unknown_inputs:
                 continue
@@ -230,7 +289,7 @@ class PbsObject(BaseModel):
                     result.failures.append(Failure(spec.input_name, f"`{spec.input_name}` is required"))
                 continue
             try:
-                value = spec.adapter.validate_python(raw)
+                value = spec.validate(raw)
             except ValidationError as error:
                 result.invalid.add(spec.name)
                 result.failures.extend(
@@ -265,7 +324,7 @@ class PbsObject(BaseModel):
                 continue
             raw = data[spec.pbs_name]
             try:
-                values[spec.name] = spec.adapter.validate_python(raw)
+                values[spec.name] = spec.validate(raw)
             except ValidationError:
                 values[spec.name] = raw
         return cls.from_values(values)
@@ -284,7 +343,10 @@ class PbsObject(BaseModel):
 
     def get(self, name: str) -> Any:
         """The value of a field (any of its names), None when unset."""
-        return getattr(self, self.spec(name).name, None)
+        spec = self._by_name.get(name)
+        if spec is None:
+            raise KeyError(f"{type(self).__name__} has no field {name!r}")
+        return getattr(self, spec.name, None)
 
     def key(self) -> str:
         """The object's id in PBS (its identity field; '/'-joined when there are several)."""
@@ -365,8 +427,8 @@ class PbsObject(BaseModel):
         """What this config needs from the server's PBS version. Subclasses add value rules."""
         return [
             VersionRequirement(s.input_name, f"`{s.input_name}`", s.pbs.since)
-            for s in self.input_specs()
-            if s.pbs.since is not None and getattr(self, s.name, None) is not None
+            for s in self._subsets["since"]
+            if getattr(self, s.name, None) is not None
         ]
 
 

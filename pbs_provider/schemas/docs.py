@@ -1,4 +1,4 @@
-"""Reference tables for the README, generated from the schema models (never written by hand).
+"""Reference tables for docs/resources.md, generated from the schema models (never written by hand).
 
 `reference_table(SyncJobSchema)` gives one Markdown row per field: the Pulumi input, the PBS
 field it maps to, type and rules, PBS's default when unset, the first PBS version, and what a

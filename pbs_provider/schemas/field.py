@@ -6,12 +6,20 @@ grammar and bounds, `Field(description=...)` the documentation, and a `PbsField`
 field, whether `delete[]` can remove it, whether a change replaces the object, whether it is a
 secret or write-only, and what PBS means when it is absent. `FieldSpec` is the resolved view of
 one field that the provider machine, the diff and the docs read.
+
+Validating and serialising a field is a pure function of the value for every type but those
+marked `VARIES_WITH_TIME` (a calendar event must still have a next run), so `FieldSpec` remembers
+the answers for scalar values (str, int, float, bool — keyed with their type, so `True` is never
+`1`): a plugin validates the same stores, remotes and schedules for every job of a stack, and the
+same inputs again in Check, Diff and Create. Only successes with scalar results are kept; errors
+are computed every time.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -72,6 +80,27 @@ class PbsField:
             raise TypeError("a `trigger` input is provider-side: it must be `local`")
 
 
+class _VariesWithTime:
+    """Marks a type whose validity depends on the current time (put it in `Annotated[...]`)."""
+
+    def __repr__(self) -> str:
+        return "VARIES_WITH_TIME"
+
+
+VARIES_WITH_TIME = _VariesWithTime()
+_SCALARS = frozenset({str, int, float, bool})
+_MEMO_LIMIT = 4096
+"""Remembered values per field; the memo starts over when full."""
+_MISSING = object()
+
+
+def _varies_with_time(annotation: Any) -> bool:
+    """Whether `VARIES_WITH_TIME` appears anywhere in a (possibly nested) annotation."""
+    if any(m is VARIES_WITH_TIME for m in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_varies_with_time(arg) for arg in typing.get_args(annotation))
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One field of a schema model, resolved: names, requiredness, PBS facts and its validator."""
@@ -87,6 +116,29 @@ class FieldSpec:
     pbs: PbsField
     info: FieldInfo
     adapter: TypeAdapter[Any]
+    _valid: dict[tuple[type, Any], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _wired: dict[tuple[type, Any], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo: bool = field(default=True, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        timed = _varies_with_time(self.info.rebuild_annotation()) or any(
+            m is VARIES_WITH_TIME for m in self.info.metadata
+        )
+        object.__setattr__(self, "_memo", not timed)
+
+    def validate(self, raw: Any) -> Any:
+        """The canonical value of `raw` (the field's pydantic validation; raises ValidationError)."""
+        if not self._memo or raw.__class__ not in _SCALARS:
+            return self.adapter.validate_python(raw)
+        key = (raw.__class__, raw)
+        value = self._valid.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.adapter.validate_python(raw)
+            if value is None or value.__class__ in _SCALARS:
+                if len(self._valid) >= _MEMO_LIMIT:
+                    self._valid.clear()
+                self._valid[key] = value
+        return value
 
     @property
     def is_input(self) -> bool:
@@ -110,4 +162,14 @@ class FieldSpec:
 
     def wire(self, value: Any) -> Any:
         """The value as PBS's JSON body carries it (canonical strings, ints, bools, lists)."""
-        return self.adapter.dump_python(value, mode="json")
+        if value.__class__ not in _SCALARS:
+            return self.adapter.dump_python(value, mode="json")
+        key = (value.__class__, value)
+        wired = self._wired.get(key, _MISSING)
+        if wired is _MISSING:
+            wired = self.adapter.dump_python(value, mode="json")
+            if wired is None or wired.__class__ in _SCALARS:
+                if len(self._wired) >= _MEMO_LIMIT:
+                    self._wired.clear()
+                self._wired[key] = wired
+        return wired

@@ -1,12 +1,14 @@
 """Validation messages: pydantic's error details rephrased as "`field` <rule>" for people.
 
-Messages name the Pulumi input and the rule that failed, in the words of the PBS API reference
+Messages name the Pulumi input and the rule that failed, in the words of PBS's schema checks
 ("must be 3-32 characters", "must be at most 7"). For secret fields the offending value is never
 quoted.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +72,10 @@ def describe_error(error: ErrorDetails, *, secret: bool) -> str:
         return f"must be true or false{got}"
     if kind in ("string_type", "string_sub_type"):
         return f"must be a string{got}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a map of settings{got}"
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return f"must be a number{got}"
     if kind in ("list_type", "tuple_type"):
         return f"must be a list{got}"
     if kind == "literal_error":
@@ -95,3 +101,31 @@ def field_failure(input_name: str, error: ErrorDetails, *, secret: bool) -> Fail
     # "`port` must be ...", but "`schedule`: unable to parse ..." for PBS's own sentences.
     separator = " " if phrase.split(" ", 1)[0] in _PREDICATES else ": "
     return Failure(input_name, f"{where}{separator}{phrase}")
+
+
+def closest(key: str, known: Iterable[str]) -> str | None:
+    """The known name a mistyped `key` most likely meant (`schedul` → `schedule`), or None."""
+    candidates = sorted(set(known))
+    same_case = [c for c in candidates if c.lower() == key.lower()]
+    if same_case:  # a key typed in another case (`JobId`, `syncjobs`)
+        return same_case[0]
+
+    def score(candidate: str) -> tuple[float, int]:
+        # difflib's similarity (as `get_close_matches`), ties to the longer common start
+        # (`hostname` → `host`, not `name`)
+        ratio = difflib.SequenceMatcher(None, key.lower(), candidate.lower()).ratio()
+        prefix = next(
+            (i for i, (a, b) in enumerate(zip(key.lower(), candidate.lower(), strict=False)) if a != b),
+            min(len(key), len(candidate)),
+        )
+        return ratio, prefix
+
+    scored = [(score(c), c) for c in candidates]
+    best = max((s for s in scored if s[0][0] >= 0.6), default=None)
+    return best[1] if best else None
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """` (did you mean `schedule`?)` for a mistyped key, or "" when nothing is close."""
+    match = closest(key, known)
+    return f" (did you mean `{match}`?)" if match else ""

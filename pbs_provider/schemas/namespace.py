@@ -1,10 +1,14 @@
 """A PBS datastore namespace (`/admin/datastore/{store}/namespace`), declared once.
 
-Source: the API reference §6.6 (`src/api2/admin/namespace.rs`). A namespace has no settings, only
+Source: proxmox-backup's `src/api2/admin/namespace.rs`. A namespace has no settings, only
 its place: (store, full path) is the identity. Missing parents are created first, in order, and
 remembered in `createdParents` (kept from state) so that deleting the namespace removes them again
 when they are empty. PBS deletes only empty namespaces unless `delete-groups` is sent, which this
-resource does only when `deleteGroups: true` is set explicitly.
+resource does only when `deleteGroups: true` is set explicitly (like Terraform's `force_destroy`).
+Otherwise deleting a namespace that still holds backup groups fails, naming the fix — or, with
+`keepIfNotEmpty: true` (what a replication's `deleteEmptyNamespace` asks for), the namespace is kept
+with its backups and the delete completes: PBS removes only the empty namespaces below it
+(`delete_namespace` in `src/api2/admin/namespace.rs`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from pydantic import Field
 
 from .base import AdoptablePbsObject
 from .field import PbsField
+from .messages import Failure
+from .rules import RuleResult, cross_field_rule
 from .types import DatastoreName, NamespacePath
 
 
@@ -35,11 +41,27 @@ class NamespaceSchema(AdoptablePbsObject):
         description="When the namespace is deleted, also delete the backup groups in it and below "
         "it (PBS's `delete-groups`). Unset: PBS refuses to delete a namespace that holds backups.",
     )
+    keep_if_not_empty: Annotated[bool | None, PbsField(local=True, default=False)] = Field(
+        default=None,
+        description="When the namespace is deleted and it (or one below it) still holds backup groups, "
+        "keep it with its backups and let the delete complete instead of failing. Empty namespaces "
+        "are deleted as usual.",
+    )
     created_parents: Annotated[list[str] | None, PbsField(output_only=True, once=True)] = Field(
         default=None,
         description="Parents this resource created (outermost first); deleting the namespace "
         "deletes them too when they are empty.",
     )
+
+    @cross_field_rule("delete_groups", "keep_if_not_empty")
+    def _one_delete_mode(self) -> RuleResult:
+        if self.delete_groups and self.keep_if_not_empty:
+            return Failure(
+                "keepIfNotEmpty",
+                "cannot be combined with `deleteGroups: true` (that deletes the backups; this keeps "
+                "them): choose one",
+            )
+        return None
 
     def key(self) -> str:
         return f"{self.store}:{self.ns}"

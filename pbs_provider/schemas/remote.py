@@ -1,6 +1,6 @@
 """The PBS remote (`/config/remote/{name}`): every field PBS 4.2 has, declared once.
 
-Source: the API reference §3 (`RemoteConfig`/`RemoteWithoutPassword` in pbs-api-types).
+Source: `RemoteConfig`/`RemoteWithoutPassword` in `pbs-api-types/src/remote.rs` (proxmox-rs).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The PBS sync job (`/config/sync/{id}`): all fields of PBS 4.2's `SyncJobConfig`, declared once.
 
-Source: the API reference §4 (fields §4.2, group filters §4.3, HumanByte §4.4, validation
-order §4.7). `store`/`ns` are always the local side and `remoteStore`/`remoteNs` the other side,
-for both directions. The status facts (`nextRun`, `lastRun*`) come from `GET /admin/sync`.
+Source: `SyncJobConfig` and `GroupFilter` in `pbs-api-types/src/jobs.rs`, `proxmox-human-byte`
+(proxmox-rs), the checks of proxmox-backup's `src/api2/config/sync.rs`. `store`/`ns` are always
+the local side and `remoteStore`/`remoteNs` the other side, for both directions. The status facts
+(`nextRun`, `lastRun*`) come from `GET /admin/sync`.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ class SyncJobSchema(AdoptablePbsObject):
     def is_local(self) -> bool:
         return self.remote is None
 
-    # ---- cross-field rules (API reference §4.7) --------------------------------------------
+    # ---- cross-field rules (src/api2/config/sync.rs) -----------------------------------------
 
     @cross_field_rule("sync_direction", "remote")
     def _push_needs_remote(self) -> RuleResult:

@@ -1,6 +1,6 @@
 """The PBS user (`/access/users/{userid}`): every field of PBS 4.2's `User`, declared once.
 
-Source: the API reference §6.1 (`User`/`UserUpdater` in pbs-api-types, `src/api2/access/user.rs`).
+Source: `User`/`UserUpdater` in `pbs-api-types/src/user.rs` (proxmox-rs), `src/api2/access/user.rs`.
 PBS stores `enable: true` and `expire: 0` as absent, so both compare equal to unset; neither can
 be removed with `delete[]`, so removing them from the program sends PBS's default instead.
 """

@@ -6,12 +6,18 @@ State lives in ``<data>/jobstates/<type>-<id>.json`` as ``{"state": "created", "
 to ``lock_timeout`` seconds and then fails with PBS's lock error. Tests can hold a lock to make a job
 "busy" without running it. ``schedule_status`` computes ``next-run``/``last-run-*`` like
 ``compute_schedule_status``.
+
+The simulator is the only writer of its ``jobstates`` directory, so the states it wrote are kept in
+memory (written through to the files, dropped on removal) and a status listing reads no file; the
+next run of a schedule after a given time is computed once per (schedule, time, local zone).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,6 +57,8 @@ class JobStates:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._held: dict[str, JobLock] = {}
+        self._states: dict[str, dict[str, Any]] = {}  # what each state file holds (as written)
+        self._states_guard = threading.Lock()
 
     def _path(self, jobtype: str, job_id: str) -> Path:
         return self.dir / f"{jobtype}-{job_id}.json"
@@ -89,15 +97,36 @@ class JobStates:
 
     # --- state file ------------------------------------------------------------------------------
     def _write(self, jobtype: str, job_id: str, state: dict[str, Any]) -> None:
-        write_atomic(self._path(jobtype, job_id), json.dumps(state).encode(), 0o644)
+        with self._states_guard:
+            write_atomic(self._path(jobtype, job_id), json.dumps(state).encode(), 0o644)
+            self._states[f"{jobtype}-{job_id}"] = dict(state)
+
+    def _unlink(self, jobtype: str, job_id: str) -> None:
+        with self._states_guard:
+            self._path(jobtype, job_id).unlink(missing_ok=True)
+            self._states.pop(f"{jobtype}-{job_id}", None)
+
+    def _stored(self, jobtype: str, job_id: str) -> dict[str, Any] | None:
+        """The state file's content (None: no file); raises ValueError for a file that is no JSON."""
+        key = f"{jobtype}-{job_id}"
+        with self._states_guard:
+            state = self._states.get(key)
+            if state is None:
+                try:
+                    state = json.loads(self._path(jobtype, job_id).read_text())
+                except FileNotFoundError:
+                    return None
+                if isinstance(state, dict):
+                    self._states[key] = state
+            return dict(state) if isinstance(state, dict) else state
 
     def load(self, jobtype: str, job_id: str) -> dict[str, Any]:
         try:
-            state = json.loads(self._path(jobtype, job_id).read_text())
-        except FileNotFoundError:
-            return {"state": "created", "time": self._now() - SCHEDULE_FALLBACK_OFFSET}
+            state = self._stored(jobtype, job_id)
         except ValueError:
             return {"state": "unknown"}
+        if state is None:
+            return {"state": "created", "time": self._now() - SCHEDULE_FALLBACK_OFFSET}
         if state.get("state") == "started":
             upid_text = state["upid"]
             if not self._tasks.is_active(upid_text):
@@ -116,7 +145,7 @@ class JobStates:
     def remove(self, jobtype: str, job_id: str) -> None:
         lock = self.acquire(jobtype, job_id)
         try:
-            self._path(jobtype, job_id).unlink(missing_ok=True)
+            self._unlink(jobtype, job_id)
         finally:
             lock.release()
 
@@ -162,13 +191,20 @@ class JobStates:
         else:
             last = self._now() - SCHEDULE_FALLBACK_OFFSET
         if schedule is not None:
-            try:
-                next_run = grammar.next_event(schedule, last)
-            except ValueError:
-                next_run = None
+            next_run = _next_run(schedule, last, (time.tzname, time.timezone, time.altzone))
             if next_run is not None:
                 status["next-run"] = next_run
         return status
+
+
+@functools.lru_cache(maxsize=4096)
+def _next_run(schedule: str, after: int, _zone: object) -> int | None:
+    """The next event of `schedule` after `after` in the local zone (`_zone` names it, so that a
+    changed TZ is a new key); None for none or an invalid schedule."""
+    try:
+        return grammar.next_event(schedule, after)
+    except ValueError:
+        return None
 
 
 def _state_fields(ended: TaskState) -> dict[str, Any]:

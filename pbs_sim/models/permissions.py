@@ -55,6 +55,24 @@ class PermissionResolver:
     def lookup(self, auth_id: str, path: list[str]) -> frozenset[str]:
         return self.details(auth_id, path)[0]
 
+    def snapshot(self) -> Callable[[str, list[str]], frozenset[str]]:
+        """`lookup` over one read of the ACL tree, memoised per (auth id, path): what PBS's
+        ``CachedUserInfo::new()`` taken once per request gives a listing that checks every item."""
+        tree: AclTree | None = None
+        memo: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+
+        def lookup(auth_id: str, path: list[str]) -> frozenset[str]:
+            nonlocal tree
+            key = (auth_id, tuple(path))
+            found = memo.get(key)
+            if found is None:
+                if tree is None and not is_superuser(auth_id):
+                    tree = self._read_tree()
+                found = memo[key] = self.details(auth_id, path, tree)[0]
+            return found
+
+        return lookup
+
     def has(self, auth_id: str, path: list[str], *privs: str, partial: bool = False) -> bool:
         held = self.lookup(auth_id, path)
         wanted = set(privs)

@@ -15,6 +15,7 @@ from pbs_sim import api_types, errors
 from pbs_sim.config_store import SectionConfigFile
 from pbs_sim.models.permissions import PermissionResolver
 from pbs_sim.section_config import SectionType
+from pbs_types.config_text import rust_trim
 
 REMOTE_TYPES = {"remote": SectionType("remote", "name", api_types.REMOTE_SECTION)}
 
@@ -77,7 +78,7 @@ class RemoteStore:
             for field in params.get("delete", []):
                 props.pop(field, None)
             if "comment" in params:
-                comment = params["comment"].strip()
+                comment = rust_trim(params["comment"])
                 if comment:
                     props["comment"] = comment
                 else:

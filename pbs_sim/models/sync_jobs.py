@@ -23,6 +23,7 @@ from pbs_sim.models.permissions import PermissionResolver
 from pbs_sim.models.sync_common import SyncStats, human_binary, rate_text
 from pbs_sim.models.tasks import TaskManager, WorkerTask
 from pbs_sim.section_config import SectionType
+from pbs_types.config_text import rust_trim
 
 SYNC_TYPES = {"sync": SectionType("sync", "id", api_types.SYNC_JOB_CONFIG)}
 JOBTYPE = "syncjob"
@@ -123,8 +124,14 @@ class SyncJobStore:
         self.runner: SyncRunner = null_sync_runner
 
     # --- access ----------------------------------------------------------------------------------
-    def can_read(self, auth_id: str, job: dict[str, Any]) -> bool:
-        privs = self._perms.lookup
+    def can_read(
+        self,
+        auth_id: str,
+        job: dict[str, Any],
+        privs: Callable[[str, list[str]], frozenset[str]] | None = None,
+    ) -> bool:
+        """Whether `auth_id` may see `job`; a listing passes one `PermissionResolver.snapshot()`."""
+        privs = privs or self._perms.lookup
         if "Datastore.Audit" not in privs(auth_id, local_acl_path(job)):
             return False
         if direction(job) == "pull":
@@ -174,19 +181,22 @@ class SyncJobStore:
         return {"id": job_id, **props}
 
     def list(self, caller: str, wanted: str) -> tuple[list[dict[str, Any]], str]:
-        data, digest = self.file.read()
+        sections, digest = self.file.read_shared()  # only read: every answer is a new dict
+        privs = self._perms.snapshot()
         result = []
-        for job_id, props in data.items("sync"):
+        for job_id, (type_name, props) in sections.items():
+            if type_name != "sync":
+                continue
             job = self._item(job_id, props)
             if wanted != "all" and direction(job) != wanted:
                 continue
-            if self.can_read(caller, job):
+            if self.can_read(caller, job, privs):
                 result.append(job)
         return result, digest
 
     def read(self, caller: str, job_id: str) -> tuple[dict[str, Any], str]:
-        data, digest = self.file.read()
-        found = data.get(job_id)
+        sections, digest = self.file.read_shared()  # only read: the answer is a new dict
+        found = sections.get(job_id)
         if found is None or found[0] != "sync":
             raise errors.no_such_section("sync", job_id)
         job = self._item(job_id, found[1])
@@ -243,7 +253,7 @@ class SyncJobStore:
                 if previous_key not in keys:
                     keys.append(previous_key)
             if "comment" in update:
-                comment = update["comment"].strip()
+                comment = rust_trim(update["comment"])
                 if comment:
                     job["comment"] = comment
                 else:
@@ -331,15 +341,18 @@ class SyncJobStore:
 
     # --- status and runs -------------------------------------------------------------------------
     def status_list(self, caller: str, store: str | None, wanted: str) -> tuple[list[dict[str, Any]], str]:
-        data, digest = self.file.read()
+        sections, digest = self.file.read_shared()  # only read: every answer is a new dict
+        privs = self._perms.snapshot()
         result = []
-        for job_id, props in data.items("sync"):
+        for job_id, (type_name, props) in sections.items():
+            if type_name != "sync":
+                continue
             job = self._item(job_id, props)
             if store is not None and job["store"] != store:
                 continue
             if wanted != "all" and direction(job) != wanted:
                 continue
-            if not self.can_read(caller, job):
+            if not self.can_read(caller, job, privs):
                 continue
             result.append({**job, **self._jobs.schedule_status(JOBTYPE, job_id, job.get("schedule"))})
         return result, digest

@@ -27,6 +27,7 @@ from pbs_sim.models.acl import ROOT_USERID, AclFile, is_token, user_of
 from pbs_sim.models.permissions import PermissionResolver, is_superuser
 from pbs_sim.models.secrets import SecretStore
 from pbs_sim.section_config import SectionConfigData, SectionType
+from pbs_types.config_text import rust_trim
 
 USER_TYPES = {
     "user": SectionType("user", "userid", api_types.USER_CONFIG),
@@ -64,7 +65,7 @@ def _apply_enable_expire(props: dict[str, Any], params: dict[str, Any]) -> None:
 def _apply_comment(props: dict[str, Any], comment: str | None) -> None:
     if comment is None:
         return
-    trimmed = comment.strip()
+    trimmed = rust_trim(comment)
     if trimmed:
         props["comment"] = trimmed
     else:
@@ -280,7 +281,13 @@ class UserStore:
             self.token_secrets.set(tokenid, secret)
             props = {k: params[k] for k in ("comment", "enable", "expire") if k in params}
             data.set(tokenid, "token", props)
-            self.file.write(data)
+            try:
+                # a token id over 64 characters fails here, as in PBS (`syntax error in section
+                # identifier`); unlike PBS, the secret set just before is not left behind
+                self.file.write(data)
+            except ApiError:
+                self.token_secrets.delete(tokenid)
+                raise
         return {"tokenid": tokenid, "value": secret}
 
     def update_token(self, userid: str, name: str, params: dict[str, Any]) -> dict[str, str] | None:

@@ -147,6 +147,7 @@ class App:
             return self._format_error(fmt, ApiError(errors.PERMISSION_CHECK_FAILED, 403), auth_id)
         try:
             params = self._parameters(route, request, uri_params)
+            route.input_schema(self.backend.identity.version_tuple).deserialize(params)
             reply = route.handler(Context(self.backend, auth_id, request, self.control), params)
         except ApiError as exc:
             if exc.status == 401 and self._unauth_delay is not None:

@@ -2,7 +2,7 @@
 
 Defaults are what a stack gets without a policy config file. Each stack's file in
 `policy/config/<stack>.json` (passed with `--policy-pack-config`) sets the levels in force for that
-stack: dev relaxes, prod tightens. See README.md ("Reviewing changes in pull requests") for the table.
+stack: dev relaxes, prod tightens. See docs/reviewing-changes.md for the table.
 """
 
 from __future__ import annotations

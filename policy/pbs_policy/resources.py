@@ -22,6 +22,44 @@ USER_TYPE: Final = TYPE_PREFIX + "User"
 API_TOKEN_TYPE: Final = TYPE_PREFIX + "ApiToken"
 ACL_ENTRY_TYPE: Final = TYPE_PREFIX + "AclEntry"
 NAMESPACE_TYPE: Final = TYPE_PREFIX + "Namespace"
+REPLICATION_TYPE: Final = "pbs:index:Replication"
+
+STACK_KEYS: Final = {
+    SYNC_JOB_TYPE: "syncJobs",
+    REMOTE_TYPE: "remotes",
+    API_TOKEN_TYPE: "tokens",
+    USER_TYPE: "users",
+}
+"""The stack-config map whose keys name these resources (the program names each resource by its key)."""
+REPLICATION_CHILDREN: Final = {
+    SYNC_JOB_TYPE: "-job",
+    REMOTE_TYPE: "-remote",
+    API_TOKEN_TYPE: "-token",
+    USER_TYPE: "-user",
+    NAMESPACE_TYPE: "-namespace",
+}
+"""How a `Replication` component names its children: `<replication key><suffix>`."""
+REPLICATION_FIELDS: Final = {
+    (API_TOKEN_TYPE, "expire"): "tokenExpire",
+    (REMOTE_TYPE, "fingerprint"): "remoteFingerprint",
+}
+"""Child fields a replication sets from a key of its own (a job's fields are the replication's keys)."""
+
+
+def config_key(urn: str, field: str) -> str:
+    """The stack-config key a user sets to change `field` of the resource `urn`: for a child of a
+    `replications` entry the entry's own key (`replications.offsite.tokenExpire`), not the child's
+    field the user never wrote; otherwise `<map>.<resource name>.<field>` (`tokens.<key>.expire`)."""
+    parts = urn.split("::")
+    if len(parts) < 4:
+        return field
+    qualified, name = parts[-2], parts[-1]
+    *parents, resource_type = qualified.split("$")
+    suffix = REPLICATION_CHILDREN.get(resource_type)
+    if REPLICATION_TYPE in parents and suffix and name.endswith(suffix):
+        own = REPLICATION_FIELDS.get((resource_type, field), field)
+        return f"replications.{name.removesuffix(suffix)}.{own}"
+    return f"{STACK_KEYS.get(resource_type, resource_type.rsplit(':', 1)[-1])}.{name}.{field}"
 
 
 class _Unknown(Enum):

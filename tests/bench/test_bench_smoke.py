@@ -18,7 +18,7 @@ from bench.report import render
 def test_smoke_profile_runs_every_section(tmp_path):
     result = run("smoke", SECTIONS, log=lambda *a, **k: None)
     sections = result["sections"]
-    assert set(sections) == {"calls", "ab", "preview", "program", "logins", "ceiling"}
+    assert set(sections) == {"calls", "ab", "preview", "program", "logins", "ceiling", "profile"}
     assert result["environment"]["machine"]["cores"] and result["environment"]["python"]["version"]
     assert {row["operation"] for row in sections["calls"]["rows"]} >= {
         "create",
@@ -30,11 +30,20 @@ def test_smoke_profile_runs_every_section(tmp_path):
     assert [e["n"] for e in sections["program"]["sizes"]] == [1, 10]
     assert sections["preview"]["jobs"] == 10
     assert len(sections["ceiling"]) == 2
+    assert set(sections["profile"]["rpcs"]) == {"Check", "Diff", "Create", "Update", "Delete"}
+    assert sections["profile"]["rpcs"]["Check"]["calls"] == 3 * 5  # create, preview and update per job
+    assert all(rpc["top_own"] and rpc["areas"] for rpc in sections["profile"]["rpcs"].values())
+    # the smoke profile stops below 1,000 jobs: those targets are "not measured", never "met"
+    by_target = {t["target"]: t["met"] for t in result["targets"]}
+    assert by_target["every HTTP-calls-per-operation target (section 1)"] is True
+    assert [t for t in by_target if "1,000" in t] and all(
+        by_target[t] is None for t in by_target if "1,000" in t
+    )
 
     path = write(result, tmp_path, markdown=False)
     assert json.loads(path.read_text())["profile"] == "smoke"
     text = render(result)
-    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Performance targets"):
         assert heading in text
 
 

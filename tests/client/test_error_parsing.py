@@ -144,3 +144,34 @@ def test_errors_survive_pickling_with_their_attributes():
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is ParameterError
     assert copy.fields == {"a": "b"} and copy.status == 400 and str(copy) == str(error)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "needed"),
+    [
+        ("PUT", "/config/remote/x", "Remote.Modify on /remote/x"),
+        ("POST", "/config/remote", "Remote.Modify on /remote"),
+        ("GET", "/config/remote/x", "Remote.Audit on /remote/x"),
+        ("DELETE", "/access/users/owner@pbs/token/t1", "Permissions.Modify on /access/users"),
+        ("PUT", "/access/acl", "Permissions.Modify on /access/acl"),
+        ("POST", "/admin/datastore/store1/namespace", "Datastore.Modify on /datastore/store1"),
+    ],
+)
+def test_permission_hint_names_the_privilege_and_path_pbs_checks(method, path, needed):
+    context = RequestContext("cloud", "sync@pbs!push", "pbs.example.com", 8007, method, path)
+    error = error_from_response(403, "permission check failed", context)
+    assert isinstance(error, PermissionDenied)
+    assert needed in (error.hint or "")
+
+
+def test_unprivileged_acl_answer_is_a_permission_error():
+    context = RequestContext("cloud", "sync@pbs!push", "pbs.example.com", 8007, "PUT", "/access/acl")
+    error = error_from_response(400, "Unprivileged API tokens can't set ACL items.", context)
+    assert isinstance(error, PermissionDenied)
+    assert "Permissions.Modify on /access/acl" in (error.hint or "")
+
+
+def test_busy_job_lock_says_what_to_do():
+    body = 'Unable to acquire lock "/var/lib/proxmox-backup/jobstates/syncjob-j.lck" - Interrupted'
+    error = error_from_response(400, body, CONTEXT)
+    assert "wait until it finishes" in (error.hint or "")

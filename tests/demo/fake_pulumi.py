@@ -1,7 +1,8 @@
 """A test double of the `pulumi` CLI: the few commands `make demo` uses, on top of the engine stand-in.
 
 Implements `version`, `login <file://url>`, `stack select <name> [--create] [--secrets-provider passphrase]`,
-`up --yes`, `preview`, `refresh --yes`, `destroy --yes` and `stack output [--json]` (all with `--stack`/`-s`).
+`up --yes [--expect-no-changes]`, `preview [--diff]`, `refresh --yes`, `destroy --yes` and
+`stack output [--json]` (all with `--stack`/`-s`).
 State lives where the file backend keeps it: `<backend>/.pulumi/stacks/<project>/<stack>.json`; the stack
 config comes from the project's stack files, decrypted with PULUMI_CONFIG_PASSPHRASE. Output imitates the
 CLI's summary lines closely enough for a person (and the demo test) to read.
@@ -46,7 +47,7 @@ def _state_path(project: Project, stack: str) -> Path:
     return _backend() / ".pulumi" / "stacks" / project.name / f"{stack}.json"
 
 
-def _run(verb: str, project: Project, stack: str) -> int:
+def _run(verb: str, project: Project, stack: str, expect_no_changes: bool = False) -> int:
     state = _state_path(project, stack)
     if verb != "preview" and not state.exists() and verb != "up":
         sys.exit(f"error: no stack named '{stack}' found")
@@ -87,6 +88,9 @@ def _run(verb: str, project: Project, stack: str) -> int:
     if not result.ok:
         print("error: update failed", file=sys.stderr)
         return 255
+    if expect_no_changes and any(step.op != "same" for step in result.steps):
+        print("error: no changes were expected but changes occurred", file=sys.stderr)
+        return 255
     return 0
 
 
@@ -99,6 +103,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--create", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--diff", action="store_true")
+    parser.add_argument("--expect-no-changes", action="store_true")
     parser.add_argument("--secrets-provider")
     a = parser.parse_args(argv)
     if a.command == "version":
@@ -130,7 +135,7 @@ def main(argv: list[str]) -> int:
     if a.command in ("up", "preview", "refresh", "destroy"):
         if a.command != "preview" and not a.yes:
             sys.exit("error: --yes must be passed in to proceed when running in non-interactive mode")
-        return _run(a.command, project, _stack(project, a.stack))
+        return _run(a.command, project, _stack(project, a.stack), a.expect_no_changes)
     sys.exit(f"error: the test double does not implement `pulumi {' '.join(argv)}`")
 
 

@@ -76,7 +76,10 @@ def test_config_problems_are_findings(world, tmp_path, cli):
     assert code == 1
     [line] = [line for line in lines if line.startswith("ERROR")]
     assert line.startswith("ERROR   config: no remote 'nope' on server 'onprem'")
-    assert line.endswith("| fix: fix the stack config | config: syncJobs.push-cloud.remote")
+    assert line.endswith(
+        "| fix: declare it under `remotes` (with `adopt: true` for one that exists on the PBS) "
+        "| config: syncJobs.push-cloud.remote"
+    )
 
 
 def test_a_missing_stack_is_a_usage_error(tmp_path, capsys):

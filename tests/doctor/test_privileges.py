@@ -1,4 +1,4 @@
-"""The doctor's table of what PBS demands per direction (API reference §4.6, §6.7, §6.8), as pure rules."""
+"""The doctor's table of what PBS demands per direction (`src/api2/config/sync.rs`), as pure rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The seed's troubleshooting list, end to end on two simulators that really sync: each failure is
+"""The list of docs/troubleshooting.md, end to end on two simulators that really sync: each failure is
 injected into the deployed dev stack, caught beforehand by the doctor with the right advice and config
 key, and then seen in the result of the task when the job is run now.
 """

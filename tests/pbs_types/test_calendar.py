@@ -159,7 +159,7 @@ def test_weekdays(spec, days):
     assert parse_calendar_event(spec).days == days
 
 
-# Examples from the API reference (§7) and PBS's docs that must parse.
+# Examples from PBS's docs (`docs/calendarevents.rst`) and source that must parse.
 @pytest.mark.parametrize(
     "spec",
     [

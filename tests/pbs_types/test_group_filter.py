@@ -70,8 +70,8 @@ def test_errors_use_pbs_texts(text, message):
         ("vm/(?=1)", "look-around, including look-ahead and look-behind, is not supported"),
         ("(?<!x)vm", "look-around, including look-ahead and look-behind, is not supported"),
         ("(a)\\1", "backreferences are not supported"),
-        ("(", "missing ), unterminated subpattern"),
-        ("[a-", "unterminated character set"),
+        ("(", "unclosed group"),
+        ("[a-", "unclosed character class"),
     ],
 )
 def test_bad_regexes_report_a_regex_parse_error(pattern, message):

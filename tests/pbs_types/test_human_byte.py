@@ -16,6 +16,7 @@ from pbs_types.human_byte import (
     human_bytes_equal,
     normalize_human_byte,
     parse_human_byte,
+    stored_human_byte,
 )
 from pbs_types.rules import SchemaViolation
 
@@ -46,7 +47,7 @@ from pbs_types.rules import SchemaViolation
         ("2.3454MiB", 2.3454, SizeUnit.MIB, "2.345 MiB"),
         ("2.3456MiB", 2.3456, SizeUnit.MIB, "2.346 MiB"),
         ("4gib", 4.0, SizeUnit.GIB, "4 GiB"),
-        # from the API reference and the quirks kept on purpose
+        # from `proxmox-human-byte` and the quirks kept on purpose
         ("20MiB", 20.0, SizeUnit.MIB, "20 MiB"),
         ("10M", 10.0, SizeUnit.MB, "10 MB"),
         ("10 mb", 10.0, SizeUnit.MB, "10 MB"),
@@ -166,3 +167,15 @@ def test_printed_form_has_at_most_three_decimals(number, unit):
 def test_plain_integers_keep_their_value(count):
     assert parse_human_byte(str(count)) == HumanByte(float(count), SizeUnit.BYTE)
     assert str(parse_human_byte(str(count))) == f"{count} B"
+
+
+@pytest.mark.parametrize(("text", "stored"), [("10MiB", "10 MiB"), ("9" * 60, "1" + "0" * 60 + " B")])
+def test_stored_form_within_the_schema(text, stored):
+    assert stored_human_byte(text) == stored
+
+
+@pytest.mark.parametrize("text", ["1e100", "1e62"])
+def test_a_stored_form_over_64_characters_cannot_be_saved(text):
+    assert HUMAN_BYTE_RULE.is_valid(text)  # the API accepts it ...
+    with pytest.raises(HumanByteError, match="PBS refuses to save more than 64"):
+        stored_human_byte(text)  # ... but PBS's config writer refuses its printed form

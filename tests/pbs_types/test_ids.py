@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -329,3 +331,42 @@ def test_quote_path_segment_encodes_reserved_characters():
 @given(safe_ids)
 def test_every_safe_id_is_a_safe_segment(value):
     assert ids.quote_path_segment(value) == value
+
+
+# --- namespace creation and the stored remote password ------------------------------------------
+
+
+@pytest.mark.parametrize("ns", ["a", "x" * 32, "a/" + "y" * 32, "/".join("abcdefg")])
+def test_creatable_namespaces(ns):
+    assert ids.check_namespace_creatable(ns) == tuple(ns.split("/"))
+
+
+@pytest.mark.parametrize(
+    ("ns", "message"),
+    [
+        ("", "Cannot create/delete root namespace!"),
+        ("x" * 33, f"namespace component '{'x' * 33}': value may only be 32 characters long"),
+        ("a/" + "y" * 33, f"namespace component '{'y' * 33}': value may only be 32 characters long"),
+        ("/".join("abcdefgh"), "namespace too deep, 7 >= max 7"),
+    ],
+)
+def test_namespaces_pbs_cannot_create(ns, message):
+    with pytest.raises(ids.InvalidId) as err:
+        ids.check_namespace_creatable(ns)
+    assert str(err.value) == message
+
+
+def test_a_long_component_is_still_a_valid_namespace_path():
+    assert ids.parse_namespace("x" * 40) == ("x" * 40,)  # only creation limits a component
+
+
+@pytest.mark.parametrize(("password", "length"), [("p", 4), ("x" * 768, 1024), ("ü" * 384, 1024)])
+def test_remote_password_is_stored_base64(password, length):
+    encoded = ids.encode_remote_password(password)
+    assert len(encoded) == length and base64.b64decode(encoded).decode() == password
+
+
+@pytest.mark.parametrize("password", ["x" * 769, "ü" * 385, "x" * 1024])
+def test_remote_password_over_768_bytes_cannot_be_stored(password):
+    with pytest.raises(PbsValueError, match="characters long base64-encoded"):
+        ids.encode_remote_password(password)

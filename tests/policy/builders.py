@@ -49,7 +49,7 @@ def resource(resource_type: str, name: str, props: Mapping[str, Any]) -> PolicyR
 
 def sync_job(job_id: str, server: str = "onprem", **props: Any) -> PolicyResource:
     base = {"server": server, "jobId": job_id, "store": "store1", "remoteStore": "offsite"}
-    return resource(SYNC_JOB_TYPE, f"{server}-{job_id}", {**base, **props})
+    return resource(SYNC_JOB_TYPE, job_id, {**base, **props})  # named by its key, as the program does
 
 
 def push_job(job_id: str, remote: Any, server: str = "onprem", **props: Any) -> PolicyResource:
@@ -58,12 +58,12 @@ def push_job(job_id: str, remote: Any, server: str = "onprem", **props: Any) -> 
 
 def remote(name: str, host: str, server: str = "onprem", **props: Any) -> PolicyResource:
     base = {"server": server, "name": name, "host": host, "authId": f"sync-{name}@pbs!push", "password": "pw"}
-    return resource(REMOTE_TYPE, f"{server}-{name}", {**base, **props})
+    return resource(REMOTE_TYPE, name, {**base, **props})
 
 
 def api_token(userid: str, token_name: str, server: str = "cloud", **props: Any) -> PolicyResource:
     base = {"server": server, "userid": userid, "tokenName": token_name}
-    return resource(API_TOKEN_TYPE, f"{server}-{userid}-{token_name}", {**base, **props})
+    return resource(API_TOKEN_TYPE, f"{userid}!{token_name}", {**base, **props})
 
 
 def resource_args(res: PolicyResource, config: Mapping[str, Any] | None = None) -> ResourceValidationArgs:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -41,10 +42,10 @@ LEVELS = {
 class PackProcess:
     """A running policy pack and a client for its Analyzer service."""
 
-    def __init__(self, stack: str) -> None:
+    def __init__(self, stack: str, servers: dict[str, Any] | None = None) -> None:
         env = {
             **os.environ,
-            "PULUMI_CONFIG": json.dumps({"pbs-replication:servers": json.dumps(SERVERS)}),
+            "PULUMI_CONFIG": json.dumps({"pbs-replication:servers": json.dumps(servers or SERVERS)}),
             "PULUMI_PROJECT": "pbs-replication",
             "PULUMI_STACK": stack,
             "PULUMI_DRY_RUN": "true",
@@ -64,9 +65,9 @@ class PackProcess:
         self.channel = grpc.insecure_channel(f"127.0.0.1:{first_line.strip()}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
 
-    def configure(self, stack: str) -> None:
+    def configure(self, stack: str, config_file: Path | None = None) -> None:
         """Sends the stack's policy config file, reconciled with the defaults, as the CLI does."""
-        settings = settings_for(build_policies(), CONFIG_DIR / f"{stack}.json")
+        settings = settings_for(build_policies(), config_file or CONFIG_DIR / f"{stack}.json")
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, setting in settings.items():
             properties = struct_pb2.Struct()

@@ -47,7 +47,7 @@ def test_a_valid_config_loads():
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({"syncJob": {}}, "syncJob: not a config key of this project"),
+        ({"syncJob": {}}, "syncJob: not a config key of this project; did you mean `syncJobs`?"),
         ({"remotes": ["cloud"]}, "remotes: must be a map, got list"),
         (
             {"remotes": {"cloud": {**REMOTE, "port": "eighty"}}, "remotePasswords": {"cloud": "pw"}},
@@ -55,13 +55,13 @@ def test_a_valid_config_loads():
         ),
         (
             {"remotes": {"cloud": {**REMOTE, "hostname": "x"}}, "remotePasswords": {"cloud": "pw"}},
-            "remotes.cloud.hostname: `hostname` is not an input of a remote",
+            "remotes.cloud.hostname: not a key of a remote; did you mean `host`?",
         ),
         (
             {"remotes": {"cloud": {**REMOTE, "server": "offsite"}}, "remotePasswords": {"cloud": "pw"}},
-            "remotes.cloud.server: unknown server `offsite`",
+            "remotes.cloud.server: no server `offsite` in `servers`; use one of `onprem`",
         ),
-        ({"remotes": {"cloud": REMOTE}}, "remotes.cloud: no password"),
+        ({"remotes": {"cloud": REMOTE}}, "remotePasswords.cloud: missing (the password remote `cloud`"),
         (
             {"remotes": {"cloud": {**REMOTE, "password": "inline"}}, "remotePasswords": {"cloud": "pw"}},
             "remotes.cloud.password: passwords do not belong in `remotes`",
@@ -71,16 +71,19 @@ def test_a_valid_config_loads():
                 "remotes": {"cloud": {**REMOTE, "fingerprintFrom": "nowhere"}},
                 "remotePasswords": {"cloud": "pw"},
             },
-            "remotes.cloud.fingerprintFrom: no server 'nowhere' in this stack",
+            "remotes.cloud.fingerprintFrom: no server 'nowhere' in `servers`; use one of `onprem`",
         ),
-        ({"remotePasswords": {"ghost": "pw"}}, "remotePasswords.ghost: no remote 'ghost' in `remotes`"),
+        (
+            {"remotePasswords": {"ghost": "pw"}},
+            "remotePasswords.ghost: no remote 'ghost' in `remotes`; remove",
+        ),
         (
             {"syncJobs": {"push-cloud": JOB}},
             "syncJobs.push-cloud.remote: no remote 'cloud' on server 'onprem'",
         ),
         (
             {"syncJobs": {"push-cloud": {**JOB, "remote": None, "remoteStore": "offsite"}}},
-            "syncJobs.push-cloud.remote: `remote` is required for a push job",
+            "syncJobs.push-cloud.remote: is required for a push job",
         ),
         (
             {"syncJobs": {"p": {**JOB, "remote": None, "syncDirection": "pull", "schedule": "sometimes"}}},
@@ -107,7 +110,7 @@ def test_a_valid_config_loads():
                 "remotes": {"cloud": REMOTE},
                 "remotePasswords": {"cloud": "pw"},
             },
-            "remotes.cloud.server: stack config `servers.onprem` is invalid: readTimeout",
+            "servers.onprem.readTimeout: must be more than 0",
         ),
     ],
 )
@@ -134,7 +137,7 @@ def test_missing_server_secret_and_plaintext_secret_maps_are_errors():
     with pytest.raises(StackConfigError) as error:
         load(serverSecrets={}, remotes={"cloud": REMOTE}, remotePasswords={"cloud": "pw"}, secret_keys=())
     found = error.value.problems
-    assert any(p.startswith("remotes.cloud.server: no secret for server `onprem`") for p in found), found
+    assert any(p.startswith("serverSecrets.onprem: missing (server `onprem` needs it)") for p in found), found
     assert any(p.startswith("remotePasswords: holds secrets but is stored in plaintext") for p in found), (
         found
     )
@@ -166,14 +169,53 @@ def sims(pbs_sim_factory):
 
 
 def test_a_config_error_fails_preview_and_up_without_registering_anything(sims, tmp_path: Path):
-    stack = StackRun("dev", tmp_path, sims, remotePasswords={"cloud-push": "pw"})  # cloud-pull has none
+    remote = {"server": "onprem", "host": "127.0.0.1", "authId": "sync@pbs!cloud"}
+    stack = StackRun(
+        "dev",
+        tmp_path,
+        sims,
+        remotes={"cloud-push": remote, "cloud-pull": remote},
+        remotePasswords={"cloud-push": "pw"},  # cloud-pull has none
+    )
     for run in (stack.preview, stack.up):
         result = run()
         assert not result.ok and result.steps == []
         text = "\n".join(result.diagnostics)
-        assert "remotes.cloud-pull: no password" in text
+        assert "remotePasswords.cloud-pull: missing" in text
         assert "Traceback" not in text
     # the failed `up` leaves only the stack itself in state, as Pulumi does
     types = {r["type"] for r in stack.state_json()["resources"]}
     assert types == {"pulumi:pulumi:Stack"}
     assert [e for sim in sims.values() for e in sim.request_log() if e["method"] != "GET"] == []
+
+
+def test_a_broken_server_entry_is_reported_once_under_its_own_key(tmp_path: Path):
+    """However many entries use the server: one line, at the key that is wrong."""
+    used_by = {
+        "remotes": {"cloud": REMOTE, "cloud2": {**REMOTE, "name": "cloud2"}},
+        "remotePasswords": {"cloud": "pw", "cloud2": "pw"},
+        "syncJobs": {"push-cloud": JOB},
+    }
+    typo = {"onprem": {**SERVERS["onprem"], "fingerprnt": "ab"}}
+    assert problems(servers=typo, **used_by) == [
+        "servers.onprem.fingerprnt: not a key of a server entry; did you mean `fingerprint`?"
+    ]
+    missing_ca = {"onprem": {**SERVERS["onprem"], "caFile": str(tmp_path / "nope.pem")}}
+    found = problems(servers=missing_ca, **used_by)
+    assert len(found) == 1 and found[0].startswith("servers.onprem.caFile: CA file "), found
+    assert found[0].endswith("or pin `fingerprint` instead")
+    plain = {"onprem": {**SERVERS["onprem"], "url": "http://pbs1.example:8007"}}
+    found = problems(servers=plain, **used_by)
+    assert len(found) == 1 and found[0].startswith("servers.onprem.url: "), found
+    assert found[0].endswith("use https://") and "allow_http" not in found[0]
+    found = problems(serverSecrets={}, **used_by)
+    assert len(found) == 1 and found[0].startswith("serverSecrets.onprem: missing"), found
+    assert "PBS_SERVER_SECRET_ONPREM" in found[0]
+
+
+def test_an_unknown_server_name_suggests_the_close_one():
+    found = problems(remotes={"cloud": {**REMOTE, "server": "onprme"}}, remotePasswords={"cloud": "pw"})
+    assert found == [
+        "remotes.cloud.server: no server `onprme` in `servers`; did you mean `onprem`? "
+        "(or add it there with url and authId)"
+    ]

@@ -1,9 +1,15 @@
-"""The dev stack (stacks/Pulumi.dev.yaml) through the mini engine against two simulators: its lifecycle."""
+"""The dev stack (stacks/Pulumi.dev.yaml) through the mini engine against two simulators: its lifecycle.
+
+The dev stack is two `replications` entries: `push-cloud` (onprem:store1 -> cloud:offsite/onprem) and
+`pull-templates` (cloud:offsite/templates -> onprem:store1/templates). Each expands to a user, its token,
+ACL entries for both and a namespace, and a dedicated remote and the job.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -12,6 +18,8 @@ from offline_engine import props as P
 from tests.program.stacks import PROJECT, StackRun
 
 WRITES = {"POST", "PUT", "DELETE"}
+PARTS = ("user", "token", "acl-user", "acl-token", "namespace", "remote", "job")
+ALL = sorted(f"{name}-{part}" for name in ("push-cloud", "pull-templates") for part in PARTS)
 
 
 def writes(*sims) -> list[tuple[str, str]]:
@@ -20,21 +28,19 @@ def writes(*sims) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def sims(pbs_sim_factory):
-    return {
-        "onprem": pbs_sim_factory("onprem", datastores=["store1"]),
-        "cloud": pbs_sim_factory("cloud", datastores=["offsite"]),
-    }
+    cloud = pbs_sim_factory("cloud", datastores=["offsite"])
+    cloud.seed_content({"offsite": [{"group": "ct/9000", "ns": "templates", "snapshots": 1}]})
+    return {"onprem": pbs_sim_factory("onprem", datastores=["store1"]), "cloud": cloud}
 
 
 @pytest.fixture
 def dev(sims, tmp_path) -> StackRun:
-    cloud_secret = sims["cloud"].admin_token_secret
-    return StackRun(
-        "dev",
-        tmp_path,
-        sims,
-        remotePasswords={"cloud-push": cloud_secret, "cloud-pull": cloud_secret},
-    )
+    return StackRun("dev", tmp_path, sims)
+
+
+def dev_replications() -> dict[str, Any]:
+    raw = yaml.safe_load((PROJECT / "stacks" / "Pulumi.dev.yaml").read_text())
+    return raw["config"]["pbs-replication:replications"]
 
 
 def sync_jobs(sim) -> dict[str, dict]:
@@ -47,17 +53,24 @@ def remotes(sim) -> dict[str, dict]:
     return {r["name"]: r for r in sim.api("GET", "/config/remote").json()["data"]}
 
 
-def test_preview_plans_everything_without_writing(dev, sims):
+def users(sim) -> set[str]:
+    return {u["userid"] for u in sim.api("GET", "/access/users").json()["data"]}
+
+
+def acl(sim) -> set[tuple[str, str, str]]:
+    return {(e["path"], e["ugid"], e["roleid"]) for e in sim.api("GET", "/access/acl").json()["data"]}
+
+
+def namespaces(sim, store: str) -> set[str]:
+    return {n["ns"] for n in sim.api("GET", f"/admin/datastore/{store}/namespace").json()["data"]}
+
+
+def test_preview_plans_both_halves_of_both_replications_without_writing(dev, sims):
     r = dev.preview()
     assert r.ok, r.diagnostics
-    assert sorted(r.ops()) == [
-        ("create", "cloud-pull"),
-        ("create", "cloud-push"),
-        ("create", "pull-templates"),
-        ("create", "push-cloud"),
-    ]
+    assert sorted(name for _, name in r.ops()) == ALL and {op for op, _ in r.ops()} == {"create"}
     assert writes(*sims.values()) == []
-    # both remotes pin `fingerprintFrom: cloud`: the certificate is read once per run
+    # both remotes reach cloud, whose certificate the stack pins: it is read once per run
     status_reads = [e for e in sims["cloud"].request_log() if e["path"].endswith("/status")]
     assert len(status_reads) == 1
 
@@ -66,91 +79,83 @@ def test_dev_stack_lifecycle(dev, sims):
     onprem, cloud = sims["onprem"], sims["cloud"]
     r = dev.up()
     assert r.ok, r.diagnostics
-    assert len(r.ops()) == 4
+    assert sorted(name for _, name in r.ops()) == ALL
+    # the target half of the push and the source half of the pull: on cloud
+    assert {"push-cloud@pbs", "pull-templates@pbs"} <= users(cloud)
+    assert {
+        ("/datastore/offsite/onprem", "push-cloud@pbs", "DatastoreAdmin"),  # createNamespaces: Modify
+        ("/datastore/offsite/onprem", "push-cloud@pbs!sync", "DatastoreAdmin"),
+        ("/datastore/offsite/templates", "pull-templates@pbs", "DatastoreReader"),
+        ("/datastore/offsite/templates", "pull-templates@pbs!sync", "DatastoreReader"),
+    } <= acl(cloud)
+    assert "onprem" in namespaces(cloud, "offsite") and "templates" in namespaces(onprem, "store1")
+    # the job half: dedicated remotes and the jobs on onprem, logging in as the new tokens
     jobs = sync_jobs(onprem)
-    assert jobs["push-cloud"]["sync-direction"] == "push"
-    assert jobs["push-cloud"]["remote"] == "cloud-push"
-    assert jobs["push-cloud"]["rate-out"] == "50 MiB"
-    assert jobs["pull-templates"]["group-filter"] == ["type:ct"]
+    assert set(jobs) == {"push-cloud", "pull-templates"}
+    push, pull = jobs["push-cloud"], jobs["pull-templates"]
+    assert push["sync-direction"] == "push" and push["remote"] == "push-cloud"
+    assert push["remote-ns"] == "onprem" and push["rate-out"] == "50 MiB" and push["schedule"] == "hourly"
+    assert push["group-filter"] == ["exclude:type:ct"]
+    assert pull.get("sync-direction", "pull") == "pull" and pull["ns"] == "templates"
+    assert (
+        pull["remote-ns"] == "templates"
+        and pull["group-filter"] == ["type:ct"]
+        and pull["transfer-last"] == 3
+    )
     rem = remotes(onprem)
-    assert rem["cloud-push"]["fingerprint"].lower() == cloud.fingerprint.lower()  # fingerprintFrom: cloud
-    assert "password" not in rem["cloud-push"]
-    summary = r.outputs["servers"]["onprem"]
-    assert sorted(summary["remotes"]) == ["cloud-pull", "cloud-push"]
-    push = next(j for j in summary["syncJobs"] if j["id"] == "push-cloud")
-    assert push["direction"] == "push" and push["schedule"] == "hourly" and push["nextRun"]
+    assert rem["push-cloud"]["auth-id"] == "push-cloud@pbs!sync"
+    assert rem["pull-templates"]["auth-id"] == "pull-templates@pbs!sync"
+    assert rem["push-cloud"]["fingerprint"].lower() == cloud.fingerprint.lower()
+    assert "password" not in rem["push-cloud"]
+    assert set(r.outputs["replications"]) == {"push-cloud", "pull-templates"}
+    assert r.outputs["replications"]["push-cloud"]["tokenId"] == "push-cloud@pbs!sync"
 
     # an unchanged second up makes no write at all
     onprem.clear_request_log()
     cloud.clear_request_log()
     r = dev.up()
-    assert r.ok and r.ops() == [] and len(r.steps) == 4
+    assert r.ok and r.ops() == [] and len(r.steps) == len(ALL)
     assert writes(onprem, cloud) == []
 
-    # a changed field updates in place
-    push_cfg = {
-        "server": "onprem",
-        "syncDirection": "push",
-        "store": "store1",
-        "remote": "cloud-push",
-        "remoteStore": "offsite",
-        "schedule": "mon..fri 02:30",
-        "removeVanished": False,
-        "rateOut": "50MiB",  # same value, other spelling: no change
-        "groupFilter": ["exclude:type:ct"],
-        "comment": "on-prem -> cloud, hourly",
-    }
-    pull_cfg = {
-        "server": "onprem",
-        "store": "store1",
-        "remote": "cloud-pull",
-        "remoteStore": "offsite",
-        "groupFilter": ["include:type:ct"],  # PBS drops `include:`: no change
-        "schedule": "daily",
-        "transferLast": 3,
-        "comment": "shared container templates from the cloud",
-    }
-    dev.set(syncJobs={"push-cloud": push_cfg, "pull-templates": pull_cfg})
-    assert dev.preview().ops() == [("update", "push-cloud")]
+    # a changed job field updates the job in place; another spelling of the same value changes nothing
+    entries = dev_replications()
+    push_entry = {**entries["push-cloud"], "schedule": "mon..fri 02:30", "rateOut": "50MiB"}
+    dev.set(replications={**entries, "push-cloud": push_entry})
+    assert dev.preview().ops() == [("update", "push-cloud-job")]
     r = dev.up()
-    assert r.ok and r.ops() == [("update", "push-cloud")], r.diagnostics
+    assert r.ok and r.ops() == [("update", "push-cloud-job")], r.diagnostics
     assert sync_jobs(onprem)["push-cloud"]["schedule"] == "mon..fri 02:30"
 
-    # a renamed job (same entry, new PBS id) replaces: the new id exists, the old one is gone
-    dev.set(syncJobs={"push-cloud": {**push_cfg, "jobId": "push-cloud-2"}, "pull-templates": pull_cfg})
+    # a new job id replaces the job: the new id exists, the old one is gone
+    dev.set(replications={**entries, "push-cloud": {**push_entry, "jobId": "push-cloud-2"}})
     r = dev.up()
-    assert r.ok and r.ops() == [("replace", "push-cloud")], r.diagnostics
+    assert r.ok and r.ops() == [("replace", "push-cloud-job")], r.diagnostics
     assert set(sync_jobs(onprem)) == {"push-cloud-2", "pull-templates"}
 
-    # a removed entry deletes the job before its remote (PBS refuses the other order)
-    dev.set(
-        syncJobs={"push-cloud": {**push_cfg, "jobId": "push-cloud-2"}},
-        remotes={k: v for k, v in _dev_remotes().items() if k == "cloud-push"},
-        remotePasswords={"cloud-push": cloud.admin_token_secret},
-    )
+    # a removed replication deletes both halves, the job before its remote (PBS refuses the other order)
+    dev.set(replications={"push-cloud": {**push_entry, "jobId": "push-cloud-2"}})
     r = dev.up()
     assert r.ok, r.diagnostics
-    assert r.ops() == [("delete", "pull-templates"), ("delete", "cloud-pull")]
-    assert set(sync_jobs(onprem)) == {"push-cloud-2"} and set(remotes(onprem)) == {"cloud-push"}
+    deleted = [name for op, name in r.ops() if op == "delete"]
+    assert sorted(deleted) == sorted(f"pull-templates-{part}" for part in PARTS)
+    assert deleted.index("pull-templates-job") < deleted.index("pull-templates-remote")
+    assert set(sync_jobs(onprem)) == {"push-cloud-2"} and set(remotes(onprem)) == {"push-cloud"}
+    assert "pull-templates@pbs" not in users(cloud)
 
     # drift: an out-of-band edit shows in refresh and up heals it
     onprem.api("PUT", "/config/sync/push-cloud-2", json={"comment": "edited by hand"}).raise_for_status()
     r = dev.refresh()
-    assert ("update", "push-cloud") in r.ops()
-    assert dev.preview().ops() == [("update", "push-cloud")]
+    assert ("update", "push-cloud-job") in r.ops()
+    assert dev.preview().ops() == [("update", "push-cloud-job")]
     assert dev.up().ok
     assert sync_jobs(onprem)["push-cloud-2"]["comment"] == "on-prem -> cloud, hourly"
     assert dev.preview().ops() == []
 
     # destroy removes everything the stack made
     r = dev.destroy()
-    assert r.ok and sorted(r.ops()) == [("delete", "cloud-push"), ("delete", "push-cloud")]
+    assert r.ok and sorted(name for _, name in r.ops()) == sorted(f"push-cloud-{part}" for part in PARTS)
     assert sync_jobs(onprem) == {} and remotes(onprem) == {}
-
-
-def _dev_remotes() -> dict:
-    raw = yaml.safe_load((PROJECT / "stacks" / "Pulumi.dev.yaml").read_text())
-    return raw["config"]["pbs-replication:remotes"]
+    assert "push-cloud@pbs" not in users(cloud)
 
 
 def without_secrets(value):
@@ -167,12 +172,17 @@ def without_secrets(value):
 def test_secrets_never_reach_state_in_plaintext(dev, sims):
     assert dev.up().ok
     text = Path(dev.state).read_text()
-    # the onprem token secret is a server secret only: providers read it in configure(), never in state
-    assert sims["onprem"].admin_token_secret not in text
-    # the cloud token secret is also the remotes' password: in state only as a secret-wrapped value
+    # the deploy tokens' secrets are server secrets only: providers read them in configure(), never in state
+    for sim in sims.values():
+        assert sim.admin_token_secret not in text
+    # the replication tokens' secrets (PBS shows them once) are in state only as secret-wrapped values
     bare = json.dumps(without_secrets(dev.state_json()))
-    assert sims["cloud"].admin_token_secret in text
-    assert sims["cloud"].admin_token_secret not in bare
-    remote = dev.resource("cloud-push")
-    for section in ("inputs", "outputs"):
-        assert P.is_secret(P.from_state_json(remote[section]["password"]))
+    for name in ("push-cloud", "pull-templates"):
+        token = dev.resource(f"{name}-token")
+        secret = next(
+            P.from_state_json(v) for v in token["outputs"].values() if P.is_secret(P.from_state_json(v))
+        )
+        assert secret["value"] and secret["value"] in text and secret["value"] not in bare
+        remote = dev.resource(f"{name}-remote")
+        for section in ("inputs", "outputs"):
+            assert P.is_secret(P.from_state_json(remote[section]["password"]))

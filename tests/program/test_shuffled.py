@@ -103,8 +103,7 @@ def build(name: str, pbs_sim_factory: Any, tmp_path: Path) -> StackRun:
         "cloud": pbs_sim_factory("cloud", datastores=["offsite"]),
     }
     if name == "dev":
-        secret = sims["cloud"].admin_token_secret
-        return StackRun("dev", tmp_path, sims, remotePasswords={"cloud-push": secret, "cloud-pull": secret})
+        return StackRun("dev", tmp_path, sims)
     config = target_side(sims["cloud"]) if name == "target-side" else {"replications": REPLICATIONS}
     return StackRun("dev", tmp_path, sims, **{**EMPTY, **config})
 

@@ -94,7 +94,7 @@ def assert_jobs_deleted_before_remote(ops: list[tuple[str, str]]) -> None:
 
 
 def seed(d: Deployment, suffix: str) -> None:
-    """The seed's scenario: on-prem pushes to the cloud, plus a pull and a local job."""
+    """The on-prem → cloud scenario: on-prem pushes to the cloud, plus a pull and a local job."""
     d.remotes = {
         "cloud": {"server": "onprem", "name": f"cloud-{suffix}", "host": "pbs.cloud.example", "port": 8007,
                   "authId": "sync@pbs!push", "comment": "cloud PBS"},

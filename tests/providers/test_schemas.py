@@ -19,7 +19,7 @@ SYNC_JOB_FIELDS_PBS_4_2 = {
     "sync-direction", "resync-corrupt", "encrypted-only", "verified-only", "run-on-mount", "unmount-on-done",
     "worker-threads", "active-encryption-key", "associated-key",
 }  # fmt: skip
-"""API reference §4.2: every field of `SyncJobConfig` in PBS 4.2."""
+"""Every field of `SyncJobConfig` in PBS 4.2 (`pbs-api-types/src/jobs.rs`)."""
 
 
 def pbs_inputs(schema):
@@ -116,8 +116,8 @@ def test_write_only_fields_are_sent_only_when_asked():
     assert "pw" not in repr(remote)
 
 
-def test_readme_reference_tables_are_generated_from_the_schemas():
-    path = Path(__file__).resolve().parents[2] / "README.md"
+def test_resources_page_reference_tables_are_generated_from_the_schemas():
+    path = Path(__file__).resolve().parents[2] / "docs" / "resources.md"
     text = path.read_text()
     assert render_into(text) == text, "run: python -m pbs_provider.schemas.docs --write " + str(path)
     for schema in (RemoteSchema, SyncJobSchema):

@@ -1,11 +1,12 @@
 """Hooks into the mini engine and the simulator that the reliability scenarios need.
 
-* `HookedDeployment` is the mini engine's `Deployment` with three additions, none of which changes
+* `HookedDeployment` is the mini engine's `Deployment` with four additions, none of which changes
   its step logic: the plugin process is started as soon as the deployment starts (in parallel with
   the program, to save ~0.2 s per run), every plugin process it starts is kept in `PluginLog`
-  (stdout/stderr are read after the run, for the secrets scan), and RPCs can be observed or
+  (stdout/stderr are read after the run, for the secrets scan), RPCs can be observed or
   interrupted through `RpcHooks` (`before(name, host)` runs just before an RPC is sent — a hook
-  may kill the plugin there, as a crash would).
+  may kill the plugin there, as a crash would), and a failed RPC's error names its resource
+  (the Pulumi CLI shows each step's error under the resource it belongs to).
 * `run_verb` runs `up`/`preview`/`refresh`/`destroy` with those hooks; a refresh or destroy whose
   provider call fails returns a failed `Result` (as the CLI reports a failed refresh) instead of
   raising.
@@ -57,7 +58,14 @@ class HookedHost(DynamicProviderHost):
         hook = self.hooks.before.get(name)
         if hook is not None:
             hook(self, req)
-        return super()._call(name, req)
+        try:
+            return super()._call(name, req)
+        except ProviderRpcError as error:
+            # the Pulumi CLI shows a step's error under its resource: name it, as the CLI does
+            urn = getattr(req, "urn", "")
+            if urn and urn not in str(error):
+                error.args = (f"{urn}: {error.args[0] if error.args else error}",)
+            raise
 
 
 def kill_plugin(host: DynamicProviderHost) -> None:

@@ -1,8 +1,10 @@
 """The faults of the matrix, and how to tell that one really hit the operation.
 
-Each `FaultSpec.arm(world, kind, method, pattern, key)` prepares one fault for the next request
-of `method` to `pattern` (the operation's request on the object `key` of `kind`) and returns a
-`Probe` whose `exercised()` says afterwards whether the fault reached that request.
+Each `FaultSpec.arm(world, res, op)` prepares one fault for operation `op` on the stack's resource
+`res` (most faults aim at the operation's request, `res.requests[op]`) and returns a `Probe` whose
+`exercised()` says afterwards whether the fault reached the operation. `FaultSpec.before_chain`
+and `before_operation` prepare what a fault needs for the whole chain (a clock skew) or once per
+operation (a preview, then the deploy token's ACL removed).
 """
 
 from __future__ import annotations
@@ -12,10 +14,21 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .world import ACL_ENTRY, API_TOKEN, REMOTE, SYNC_JOB, USER, Kind, World
 
+if TYPE_CHECKING:
+    from .stack_under_test import Managed
+
 TICKET_LIFETIME = 7200
+"""PBS's ticket lifetime (`proxmox-auth-api`: 2 h)."""
+SKEW = TICKET_LIFETIME + 900
+"""The clock skew chain: PBS's clock runs this many seconds (2 h 15 min) ahead of the deploy host."""
+OTHER_CLIENT = ("root@pam!other-client", "5d0c2a8e-0000-4000-8000-0000000c11e7")
+"""The other client's own token (so that the request log tells its requests apart)."""
+DEPLOY_TOKEN = ("root@pam!deploy", "7a1f3b9c-0000-4000-8000-00000000de91")
+"""The token the `deploy ACL removed` chain deploys with (Admin on `/` until the fault removes it)."""
 READ_TIMEOUT = 1.0
 """The servers entry's `readTimeout` in the `delay past read timeout` chain (seconds)."""
 HOLD_LIMIT = 20.0
@@ -36,20 +49,38 @@ def _requests(world: World, method: str, pattern: str) -> list[dict]:
     ]
 
 
+Arm = Callable[[World, "Managed", str], Probe]
+
+
 @dataclass(frozen=True)
 class FaultSpec:
     name: str
-    arm: Callable[[World, Kind, str, str, str], Probe]
+    arm: Arm
     password_auth: bool = False
     read_timeout: float | None = None
+    token: tuple[str, str] | None = None
+    """Deploy with this token (id, secret) instead of the simulator's admin token."""
+    before_chain: Callable[[World], None] = field(default=lambda world: None)
+    before_operation: Callable[[World], Callable[[], None]] = field(default=lambda world: lambda: None)
+    """Called before each operation's verb; returns what undoes it once the verb ran."""
 
 
-def _injected(**fault: object) -> Callable[[World, Kind, str, str, str], Probe]:
+def _targeted(arm: Callable[[World, Kind, str, str, str], Probe]) -> Arm:
+    """A fault aimed at the operation's request (method, path pattern) of `res`."""
+
+    def at_request(world: World, res: Managed, op: str) -> Probe:
+        method, pattern = res.requests[op]
+        return arm(world, res.kind, method, pattern, res.key)
+
+    return at_request
+
+
+def _injected(**fault: object) -> Arm:
     def arm(world: World, kind: Kind, method: str, pattern: str, key: str) -> Probe:
         fault_id = world.sim.inject_fault(method=method, path=pattern, count=1, **fault)["id"]  # type: ignore[arg-type]
         return Probe(lambda: fault_id in world.hooks.consumed)
 
-    return arm
+    return _targeted(arm)
 
 
 def _ticket_expiry(world: World, kind: Kind, method: str, pattern: str, key: str) -> Probe:
@@ -109,7 +140,8 @@ def _foreign_edit(world: World, kind: Kind) -> None:
         request = ("POST", "/admin/datastore/store1/namespace", {"name": f"other-{n}"})
         listing, want = "/admin/datastore/store1/namespace", {"ns": f"other-{n}"}
     method, path, body = request
-    session = world.sim.new_session()
+    session = world.sim.new_session(auth=None)
+    session.headers["Authorization"] = f"PBSAPIToken={OTHER_CLIENT[0]}:{OTHER_CLIENT[1]}"
     try:
         session.request(method, f"{world.sim.url}/api2/json{path}", json=body, timeout=30).raise_for_status()
     finally:
@@ -154,15 +186,117 @@ def _job_lock(world: World, kind: Kind, method: str, pattern: str, key: str) -> 
     )
 
 
+RPC_OF = {"create": "Create", "update": "Update", "refresh": "Read", "delete": "Delete"}
+
+
+def _before_step(world: World, op: str, urn: str, callback: Callable[[], None]) -> Callable[[], int]:
+    """Call `callback()` just before the engine sends the step's RPC for resource `urn` (between
+    the previous step and this one); returns how often it fired."""
+    rpc, fired = RPC_OF[op], [0]
+    previous = world.rpc_hooks.before.get(rpc)
+
+    def hook(host: Any, request: Any) -> None:
+        if previous is not None:
+            previous(host, request)
+        if str(getattr(request, "urn", "")).endswith(f"::{urn}"):
+            fired[0] += 1
+            callback()
+
+    world.rpc_hooks.before[rpc] = hook
+    return lambda: fired[0]
+
+
+def _ticket_expiry_between_steps(world: World, res: Managed, op: str) -> Probe:
+    """The ticket expires between two steps of the run: PBS's clock passes the ticket lifetime
+    just before the engine sends this resource's step (the run met it: a 401 came after)."""
+    backend = world.sim.simulator.backend
+    assert backend is not None
+    seen_before: list[int] = []
+
+    def expire() -> None:
+        seen_before.append(len(world.sim.request_log()))
+        backend.clock.advance(TICKET_LIFETIME + 1)
+
+    fired = _before_step(world, op, res.urn, expire)
+
+    def exercised() -> bool:
+        if not fired() or not seen_before:
+            return False
+        later = world.sim.request_log()[seen_before[0] :]
+        return any(e["status"] == 401 and e["auth_id"] in (None, world.deployer) for e in later)
+
+    return Probe(exercised)
+
+
+def _skewed(world: World, res: Managed, op: str) -> Probe:
+    """PBS's clock runs ahead of the deploy host by more than a ticket's lifetime (set for the whole
+    chain); the operation's request was answered to the password login's ticket."""
+    method, pattern = res.requests[op]
+    offset = world.sim.simulator.backend.clock.offset  # type: ignore[union-attr]
+    return Probe(
+        lambda: (
+            offset >= SKEW
+            and any(
+                e["auth_id"] == world.deployer and e["status"] not in (401, None)
+                for e in _requests(world, method, pattern)
+            )
+        )
+    )
+
+
+def _skew_clock(world: World) -> None:
+    world.sim.advance_clock(SKEW)
+
+
+def _preview_then_remove_acl(world: World) -> Callable[[], None]:
+    """`preview` (with every privilege), then the deploy token's ACL entry is removed, as an
+    admin could between a reviewed preview and the `up`; the undo puts it back."""
+    world.run("preview")
+    entry = {"path": "/", "auth-id": DEPLOY_TOKEN[0], "role": "Admin"}
+    world.sim.api("PUT", "/access/acl", json={**entry, "delete": True}).raise_for_status()
+    return lambda: world.sim.api("PUT", "/access/acl", json=entry).raise_for_status()
+
+
+def _refused(world: World, res: Managed, op: str) -> Probe:
+    """The operation met the missing privilege: PBS refused a request of the deploy token to one
+    of the resource's paths (403, or 400 for the checks PBS makes inside a handler), or — for an
+    ACL entry, whose listing PBS filters instead of refusing — the provider asked PBS which
+    privileges the token holds on /access/acl."""
+    patterns = {pattern for _, pattern in res.requests.values()}
+
+    def exercised() -> bool:
+        log = [e for e in world.sim.request_log() if e["auth_id"] == world.deployer]
+        refused = any(
+            e["status"] in (400, 403) and any(fnmatch.fnmatchcase(e["path"], p) for p in patterns)
+            for e in log
+        )
+        asked = res.kind is ACL_ENTRY and any(e["path"].endswith("/access/permissions") for e in log)
+        return refused or asked
+
+    return Probe(exercised)
+
+
+NO_FAULT = FaultSpec("no fault", lambda world, res, op: Probe(lambda: False))
+"""The control chain: the same operations without a fault (its request counts are the baseline
+that retries are measured against)."""
+
 FAULTS = (
     FaultSpec("500", _injected(status=500, body="internal error: simulated failure")),
     FaultSpec("503", _injected(status=503, body="service unavailable")),
     FaultSpec("reset before handled", _injected(drop="before")),
     FaultSpec("reset after handled", _injected(drop="after")),
-    FaultSpec("delay past read timeout", _late_answer, read_timeout=READ_TIMEOUT),
-    FaultSpec("ticket expired mid-run", _ticket_expiry, password_auth=True),
-    FaultSpec("digest race", _concurrent_writer),
-    FaultSpec("job lock busy", _job_lock),
+    FaultSpec("delay past read timeout", _targeted(_late_answer), read_timeout=READ_TIMEOUT),
+    FaultSpec("ticket expired mid-request", _targeted(_ticket_expiry), password_auth=True),
+    FaultSpec("ticket expired between steps", _ticket_expiry_between_steps, password_auth=True),
+    FaultSpec("clock skew > ticket lifetime", _skewed, password_auth=True, before_chain=_skew_clock),
+    FaultSpec("digest race", _targeted(_concurrent_writer)),
+    FaultSpec("job lock busy", _targeted(_job_lock)),
+    FaultSpec(
+        "deploy ACL removed after preview",
+        _refused,
+        token=DEPLOY_TOKEN,
+        before_operation=_preview_then_remove_acl,
+    ),
 )
 
-__all__ = ["FAULTS", "READ_TIMEOUT", "FaultSpec", "Probe"]
+__all__ = ["DEPLOY_TOKEN", "FAULTS", "NO_FAULT", "OTHER_CLIENT", "READ_TIMEOUT", "FaultSpec", "Probe"]

@@ -4,7 +4,7 @@ input and the rule, with no request to PBS and no traceback.
 All cases run against one plugin process (started as the engine does, configured with one
 simulator) through the Check RPC, as `pulumi preview` would. Each case is a valid resource with
 exactly one input replaced by a value that breaks PBS's rule for that input; the values are built
-to be invalid from the API reference's rules (safe-ids, lengths, ranges, grammars, enums), not
+to be invalid from PBS's rules (safe-ids, lengths, ranges, grammars, enums), not
 taken from the schemas under test. Secret inputs must not be quoted back.
 """
 

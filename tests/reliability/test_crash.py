@@ -7,8 +7,11 @@ Where it dies matters, so each scenario picks its moment:
 * while PBS works on a request: when the request reaches the simulator (which then handles it —
   the plugin never sees the answer), for a create, an update, a delete and a refresh read.
 
-After the crash the run must have failed, state and PBS must agree (`World.audit`), and the next
-`up` (after a `refresh` for the refresh case) must converge with a clean `preview` after it.
+After the crash the run must have failed with a message that names the operation (the RPC the
+engine lost) and the resource (`messages.classify`: a killed process cannot say more; what to do
+next — run `up` again — is what the scenario then checks), state and PBS must agree
+(`World.audit`), and the next `up` (after a `refresh` for the refresh case) must converge with a
+clean `preview` after it.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from pathlib import Path
 
 import pytest
 
+from offline_engine import engine
 from offline_engine.provider_host import DynamicProviderHost
 from pbs_sim.testing import start_simulator
 
 from .engine_hooks import kill_plugin
+from .messages import Seen, classify
 from .report import REPORT, Scenario
-from .stack_under_test import API, config, create_outside_objects
+from .stack_under_test import API, MANAGED, config, create_outside_objects
 from .world import World
 
 
@@ -65,6 +70,9 @@ def crashed(world: World, verb: str, what: str, kind: str, op: str) -> Scenario:
         notes.append(f"next up failed: {_last(converge.diagnostics)}")
     if not clean:
         notes.append(f"preview not clean: {preview.ops() or _last(preview.diagnostics)}")
+    seen = crash_message(result, op)
+    if not result.ok and not seen.clear:
+        notes.append(f"unclear message: {seen.line}")
     scenario = REPORT.add(
         Scenario(
             section="crash",
@@ -72,7 +80,9 @@ def crashed(world: World, verb: str, what: str, kind: str, op: str) -> Scenario:
             op=op,
             fault=f"plugin killed {what}",
             exercised=killed,
-            outcome="failed clearly" if not result.ok else "ok",
+            outcome="ok" if result.ok else ("failed clearly" if seen.clear else "failed unclearly"),
+            message_class=seen.message_class if not result.ok else "",
+            message=seen.line if not result.ok else "",
             lost_objects=len(set(audit.lost_objects + settled.lost_objects)),
             orphans=len(set(settled.orphans)),
             duplicates=len(set(audit.duplicates + settled.duplicates)),
@@ -84,6 +94,18 @@ def crashed(world: World, verb: str, what: str, kind: str, op: str) -> Scenario:
     )
     assert killed and not result.ok, "the plugin was not killed during the run"
     return scenario
+
+
+def crash_message(result: engine.Result, op: str) -> Seen:
+    """The error the failed run showed for the lost RPC, classified (the first clear one wins)."""
+    seen = Seen("none", False, _last(result.diagnostics))
+    for line in (d for d in result.diagnostics if d.startswith("error:")):
+        urn = next((m.urn for m in MANAGED if f"::{m.urn}" in line), "(no resource named)")
+        found = classify(line, op, "", "", "", urn)
+        if found.clear:
+            return found
+        seen = found
+    return seen
 
 
 def _last(diagnostics: list[str]) -> str:

@@ -8,7 +8,8 @@ user that exists outside the stack). At each operation the fault is armed for th
 request on every resource, the verb runs, and then:
 
 1. each resource's step either succeeded or failed with a clear provider error (the provider's
-   own message naming the object and the server, with PBS's reason — not some other exception);
+   own message naming the operation, the object, the server and what to do, with PBS's reason —
+   not some other exception);
 2. the state and PBS agree (`World.audit`: no lost object, orphan, duplicate or lost update; a
    concurrent client's edit survives);
 3. a following `up` converges (PBS holds exactly the config) and a `preview` after it is clean.
@@ -22,11 +23,26 @@ inputs are not known; while an armed fault is unused because its resource was no
 verb runs again (bounded). Every cell is recorded in the report; a chain's test fails if any of
 its cells did not survive, and after such a cell the world is repaired by hand (orphans deleted
 with the admin token) so that the next cell is judged on its own.
+
+A failed step's message is classified (`messages.classify`): *failed clearly* needs a message
+naming the operation, the object, the server and what to do. A step that succeeded under an
+exercised fault is *absorbed*; its retries are the requests it sent to the resource's paths
+beyond what the fault-free control chain (`no fault`) sent for the same cell. A resource the
+verb never reached because it stopped at another resource's clear failure each time (a missing
+privilege stops every run at the same place) is *not reached*, and checked like the others.
+
+Each chain is its own test with its own time budget (`CHAIN_BUDGET`, pytest-timeout): the chains
+start in the background when the module's first test asks (two at a time, in test order), and
+each test waits for its own. The matrix's wall time (first start to last end) is in the report.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+import fnmatch
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,7 +50,8 @@ import pytest
 from offline_engine import engine
 from pbs_sim.testing import SimHandle, start_simulator
 
-from .faults import FAULTS, FaultSpec, Probe
+from .faults import DEPLOY_TOKEN, FAULTS, NO_FAULT, OTHER_CLIENT, FaultSpec, Probe
+from .messages import classify
 from .report import REPORT, Scenario
 from .stack_under_test import MANAGED, Managed, config, create_outside_objects, edit_by_hand
 from .world import KINDS, Audit, Kind, World
@@ -55,21 +72,16 @@ def error_for(result: engine.Result, key: str) -> str | None:
     return None
 
 
-def outcome(results: list[engine.Result], op: str, res: Managed) -> tuple[str, str]:
-    """(`ok` | `failed clearly` | `failed unclearly` | `not attempted`, last error line)."""
+def outcome(results: list[engine.Result], op: str, res: Managed) -> tuple[str, str, str]:
+    """(`ok` | `failed clearly` | `failed unclearly` | `not attempted`, message class, message)."""
     for result in results:
         if step_done(result, op, res.urn):
-            return "ok", ""
+            return "ok", "", ""
         error = error_for(result, res.key)
         if error is not None:
-            last = error.strip().splitlines()[-1]
-            clear = (
-                "pbs_provider.resources.machine.ProviderError: " in error
-                and f"{res.kind.noun} `{res.key}`" in error
-                and "server `onprem`" in error
-            )
-            return ("failed clearly" if clear else "failed unclearly"), last
-    return "not attempted", ""
+            seen = classify(error, op, res.kind.noun, res.key, "onprem", res.urn)
+            return ("failed clearly" if seen.clear else "failed unclearly"), seen.message_class, seen.line
+    return "not attempted", "", ""
 
 
 def concerning(res: Managed, problems: list[str]) -> list[str]:
@@ -92,31 +104,57 @@ class Chain:
     def __init__(self, fault: FaultSpec, tmp: Path, sim: SimHandle) -> None:
         self.fault, self.sim = fault, sim
         self.scenarios: list[Scenario] = []
-        self.world = World(sim, tmp, password_auth=fault.password_auth, read_timeout=fault.read_timeout)
+        self.requests: dict[tuple[str, str], int] = {}
+        """(kind, op) → requests the deployer sent to the cell's faulted request pattern."""
+        self.world = World(
+            sim, tmp, password_auth=fault.password_auth, read_timeout=fault.read_timeout, token=fault.token
+        )
         create_outside_objects(sim)
+        fault.before_chain(self.world)
 
     def desire(self, version: int | None) -> None:
         self.world.desire(*config(version))
 
+    def count_requests(self, op: str) -> None:
+        """Requests the deployer sent during the operation to any path of each resource (a request
+        PBS refused with 401 carries no auth id: in a chain only the deployer can meet one)."""
+        log = [
+            e
+            for e in self.sim.request_log()
+            if e["auth_id"] == self.world.deployer or (e["auth_id"] is None and e["status"] == 401)
+        ]
+        for res in MANAGED:
+            patterns = {pattern for _, pattern in res.requests.values()}
+            self.requests[(res.kind.name, op)] = sum(
+                1 for e in log if any(fnmatch.fnmatchcase(e["path"], p) for p in patterns)
+            )
+
     def operation(self, op: str) -> None:
         world = self.world
-        self.sim.clear_request_log()
         world.foreign_edits.clear()  # a later edit of the same object replaces an earlier one
-        probes: dict[Kind, Probe] = {
-            res.kind: self.fault.arm(world, res.kind, *res.requests[op], res.key) for res in MANAGED
-        }
+        undo = self.fault.before_operation(world)
+        self.sim.clear_request_log()
+        probes: dict[Kind, Probe] = {res.kind: self.fault.arm(world, res, op) for res in MANAGED}
         results = [world.run(VERBS[op])]
         for _ in MANAGED:  # a fault not reached yet because its resource was not attempted
-            if not any(
-                not probes[r.kind].exercised() and outcome(results, op, r)[0] == "not attempted"
+            waiting = {
+                r.urn
                 for r in MANAGED
-            ):
+                if not probes[r.kind].exercised() and outcome(results, op, r)[0] == "not attempted"
+            }
+            if not waiting:
                 break
             results.append(world.run(VERBS[op]))
+            if waiting == {r.urn for r in MANAGED if outcome(results, op, r)[0] == "not attempted"}:
+                break  # the run stops at the same resource each time: the others stay out of reach
+        exercised = {kind: probe.exercised() for kind, probe in probes.items()}
+        self.count_requests(op)
         for probe in probes.values():
             probe.cleanup()
+        undo()
         self.sim.clear_faults()
         world.hooks.clear()
+        world.rpc_hooks.before.clear()
         completed = frozenset(
             (r.kind.name, r.key) for r in MANAGED if any(step_done(x, op, r.urn) for x in results)
         )
@@ -134,14 +172,14 @@ class Chain:
         later = Audit() if settled is audit else settled
         for res in MANAGED:
             self.record(
-                op, res, probes[res.kind], results, audit, later, settled, converge, preview, repaired
+                op, res, exercised[res.kind], results, audit, later, settled, converge, preview, repaired
             )
 
     def record(
         self,
         op: str,
         res: Managed,
-        probe: Probe,
+        exercised: bool,
         results: list[engine.Result],
         audit: Audit,
         later: Audit,
@@ -150,14 +188,12 @@ class Chain:
         preview: engine.Result,
         repaired: str,
     ) -> None:
-        status, error = outcome(results, op, res)
+        status, message_class, message = outcome(results, op, res)
         converged = error_for(converge, res.key) is None and not concerning(res, settled.problems())
         planned = [name for _, name in preview.ops() if name == res.urn]
         clean = not planned and error_for(preview, res.key) is None
         notes = [f"after {op}: {p}" for p in concerning(res, audit.problems())]
         notes += [f"after converge: {p}" for p in concerning(res, later.problems())]
-        if error and status != "failed clearly":
-            notes.append(f"error: {error}")
         if error_for(converge, res.key) is not None:
             notes.append(f"converge up failed: {last_error(converge, res.key)}")
         if not clean:
@@ -176,8 +212,10 @@ class Chain:
                 kind=res.kind.name,
                 op=op,
                 fault=self.fault.name,
-                exercised=probe.exercised(),
+                exercised=exercised,
                 outcome=status,
+                message_class=message_class,
+                message=message,
                 lost_objects=count(audit.lost_objects + later.lost_objects),
                 orphans=count(audit.orphans + later.orphans),
                 duplicates=count(audit.duplicates + later.duplicates),
@@ -209,10 +247,25 @@ class Chain:
         return f"(the test then deleted {', '.join(removed) or 'nothing'} by hand to go on)"
 
 
-def run_chain(fault: FaultSpec, tmp: Path) -> list[Scenario]:
-    """The chain of one fault on its own simulator; returns its cells."""
+@dataclass
+class ChainRun:
+    """What one chain produced: its cells, request counts and when it ran."""
+
+    scenarios: list[Scenario]
+    requests: dict[tuple[str, str], int]
+    started: float
+    ended: float
+
+
+def run_chain(fault: FaultSpec, tmp: Path) -> ChainRun:
+    """The chain of one fault on its own simulator."""
+    started = time.monotonic()
     with start_simulator(
-        tmp / "pbs", datastores=["store1", "offsite"], node="onprem", job_lock_timeout=0.3
+        tmp / "pbs",
+        datastores=["store1", "offsite"],
+        node="onprem",
+        job_lock_timeout=0.3,
+        tokens=[OTHER_CLIENT, DEPLOY_TOKEN],
     ) as sim:
         chain = Chain(fault, tmp, sim)
         chain.desire(1)
@@ -223,32 +276,57 @@ def run_chain(fault: FaultSpec, tmp: Path) -> list[Scenario]:
         chain.operation("refresh")
         chain.desire(None)
         chain.operation("delete")
-        return chain.scenarios
+        return ChainRun(chain.scenarios, chain.requests, started, time.monotonic())
 
 
 CHAINS_IN_PARALLEL = 2
 """Chains run two at a time: a run waits on gRPC and HTTP round trips as much as it computes."""
+CHAIN_BUDGET = 240
+"""Seconds one chain's test may take (pytest-timeout): a chain takes well under a minute on an idle
+machine, several times that on a loaded one."""
+CHAINS = (NO_FAULT, *FAULTS)
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Future[list[Scenario]]]:
-    """Every chain, run once for the module; each test looks at its own."""
-    with ThreadPoolExecutor(CHAINS_IN_PARALLEL, thread_name_prefix="chain") as pool:
-        futures = {
-            fault.name: pool.submit(run_chain, fault, tmp_path_factory.mktemp(f"chain-{i}"))
-            for i, fault in enumerate(FAULTS)
-        }
-        wait(futures.values())
-    for future in futures.values():
-        if future.exception() is None:
-            for scenario in future.result():
-                REPORT.add(scenario)
-    return futures
+def chains(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[ChainRun]]]:
+    """The selected chains (and the control chain), started in the background in test order;
+    each test waits for its own."""
+    selected = {
+        item.callspec.params["fault"].name
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_fault_chain"
+    }
+    pool = ThreadPoolExecutor(CHAINS_IN_PARALLEL, thread_name_prefix="chain")
+    futures = {
+        fault.name: pool.submit(run_chain, fault, tmp_path_factory.mktemp(f"chain-{i}"))
+        for i, fault in enumerate(CHAINS)
+        if fault.name in selected or fault is NO_FAULT
+    }
+    yield futures
+    pool.shutdown(wait=False, cancel_futures=True)
+    runs = [f.result() for f in futures.values() if f.done() and not f.cancelled() and not f.exception()]
+    if runs:
+        wall = max(r.ended for r in runs) - min(r.started for r in runs)
+        REPORT.wall_times["fault matrix"] = round(wall, 1)
 
 
-@pytest.mark.parametrize("fault", FAULTS, ids=[f.name.replace(" ", "-") for f in FAULTS])
-def test_fault_chain(matrix: dict[str, Future[list[Scenario]]], fault: FaultSpec) -> None:
-    cells = matrix[fault.name].result()
+@pytest.mark.timeout(CHAIN_BUDGET)
+@pytest.mark.parametrize("fault", CHAINS, ids=[f.name.replace(" ", "-") for f in CHAINS])
+def test_fault_chain(chains: dict[str, Future[ChainRun]], fault: FaultSpec) -> None:
+    run = chains[fault.name].result()
+    cells = run.scenarios
     assert len(cells) == len(MANAGED) * len(OPERATIONS)
-    failed = [f"{s.kind} {s.op}: {s.outcome}; {s.detail}" for s in cells if not s.survived]
+    if fault is not NO_FAULT:
+        baseline = chains[NO_FAULT.name].result().requests
+        for cell in cells:
+            if cell.outcome == "ok" and (cell.kind, cell.op) in run.requests:
+                cell.retries = max(0, run.requests[(cell.kind, cell.op)] - baseline[(cell.kind, cell.op)])
+        for cell in cells:
+            REPORT.add(cell)
+    else:
+        assert not any(cell.exercised for cell in cells)
+        assert all(cell.outcome == "ok" for cell in cells), [c.detail for c in cells if c.outcome != "ok"]
+    failed = [f"{s.kind} {s.op}: {s.outcome}; {s.message}; {s.detail}" for s in cells if not s.survived]
     assert not failed, "\n".join(failed)

@@ -33,7 +33,7 @@ from pbs_provider.schemas.namespace import NamespaceSchema
 from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.user import UserSchema
-from pbs_sim.testing import SimHandle
+from pbs_sim.testing import SimClient, SimHandle
 from tests.program.stacks import PROJECT, StackRun
 
 from .engine_hooks import PluginLog, RpcHooks, SimHooks, run_verb
@@ -225,15 +225,16 @@ class World(StackRun):
 
     def __init__(
         self,
-        sim: SimHandle,
+        sim: SimClient,
         state_dir: Path,
         *,
         password_auth: bool = False,
         read_timeout: float | None = None,
+        token: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(STACK, state_dir, {"onprem": sim})
         self.sim = sim
-        self.hooks = SimHooks(sim)
+        self._hooks = SimHooks(sim) if isinstance(sim, SimHandle) else None
         self.plugin_log = PluginLog()
         self.rpc_hooks = RpcHooks()
         server: dict[str, Any] = {
@@ -244,12 +245,23 @@ class World(StackRun):
         if password_auth:
             server["authId"] = "root@pam"
             self.set(serverSecrets={"onprem": sim.root_password})
+        elif token is not None:
+            server["authId"] = token[0]
+            self.set(serverSecrets={"onprem": token[1]})
+        self.deployer: str = server["authId"]
+        """The auth id the program deploys with (how the request log tells its requests apart)."""
         if read_timeout is not None:
             server["readTimeout"] = read_timeout
         self.set(servers={"onprem": server})
         self.wanted: dict[str, dict[str, PbsObject]] = {}
         self.foreign_edits: list[tuple[str, str, Callable[[], bool]]] = []
         """(kind name, what, check) for changes another client made: each check must stay true."""
+
+    @property
+    def hooks(self) -> SimHooks:
+        """Request hooks of the simulator (only for one running in this process)."""
+        assert self._hooks is not None, "request hooks need an in-process simulator"
+        return self._hooks
 
     # ---- desired config -----------------------------------------------------------------------
 

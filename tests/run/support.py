@@ -1,12 +1,17 @@
-"""Shared by the run and doctor tests: two simulators shaped like the dev stack's servers, the dev stack
-run through the mini engine (`StackRun`), its config as the CLI loads it, and stack files on disk.
+"""Shared by the run and doctor tests: two simulators shaped like the dev stack's servers, a classic stack
+on them (remotes and sync jobs written out by hand) run through the mini engine (`StackRun`), its config as
+the CLI loads it, and stack files on disk.
 
-The simulators carry the dev stack's own remote credential (`root@pam!pulumi`, like `make demo`), so the
-stack's remotes work unchanged; the stack reaches each simulator with its admin token (`StackRun`).
+The classic config (`CLASSIC`) is the dev stack as it was before it became two `replications` (those are
+covered by tests/program/test_dev_stack.py, tests/doctor/test_doctor_replication.py and tests/demo/): a push
+job onprem:store1 -> cloud:offsite over a dedicated remote, and a pull of the container templates back.
+Its remotes log in as `root@pam!pulumi`, which the simulators carry; the stack reaches each simulator with
+its admin token (`StackRun`).
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,22 +56,77 @@ def dev_world(factory: Callable[..., SimHandle], sync_runner: str = "null", **op
     return DevWorld(onprem, cloud, secret)
 
 
-def dev_file_config() -> dict[str, Any]:
-    """The dev stack file's config, keys without the project namespace."""
-    raw = yaml.safe_load((PROJECT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
-    return {key.removeprefix(f"{NAMESPACE}:"): value for key, value in raw.items()}
+CLASSIC: dict[str, Any] = {
+    "remotes": {
+        # on onprem: how onprem reaches cloud. One dedicated remote per push job (PBS's advice).
+        "cloud-push": {
+            "server": "onprem",
+            "host": "127.0.0.1",
+            "port": 18008,
+            "authId": DEV_REMOTE_TOKEN,
+            "fingerprintFrom": "cloud",
+            "comment": "cloud PBS, used by the push job only",
+        },
+        "cloud-pull": {
+            "server": "onprem",
+            "host": "127.0.0.1",
+            "port": 18008,
+            "authId": DEV_REMOTE_TOKEN,
+            "fingerprintFrom": "cloud",
+            "comment": "cloud PBS, for pulling shared templates",
+        },
+    },
+    "syncJobs": {
+        "push-cloud": {
+            "server": "onprem",
+            "syncDirection": "push",
+            "store": "store1",
+            "remote": "cloud-push",
+            "remoteStore": "offsite",
+            "schedule": "hourly",
+            "removeVanished": False,
+            "rateOut": "50 MiB",
+            # the container templates come from the cloud (pull-templates): pushing them back would loop
+            "groupFilter": ["exclude:type:ct"],
+            "comment": "on-prem -> cloud, hourly",
+        },
+        "pull-templates": {
+            "server": "onprem",
+            "store": "store1",
+            "remote": "cloud-pull",
+            "remoteStore": "offsite",
+            "groupFilter": ["type:ct"],
+            "schedule": "daily",
+            "transferLast": 3,
+            "comment": "shared container templates from the cloud",
+        },
+    },
+    "replications": {},  # the dev stack file's replications stay out of these tests
+}
+
+
+def classic_config() -> dict[str, Any]:
+    """The classic config (a copy), keys without the project namespace."""
+    return copy.deepcopy(CLASSIC)
 
 
 def dev_remotes(world: DevWorld) -> dict[str, Any]:
-    """The dev stack's remotes, pointed at the cloud simulator's port."""
-    return {key: {**entry, "port": world.cloud.port} for key, entry in dev_file_config()["remotes"].items()}
+    """The classic remotes, pointed at the cloud simulator's port."""
+    return {key: {**entry, "port": world.cloud.port} for key, entry in classic_config()["remotes"].items()}
 
 
 def dev_stack(world: DevWorld, state_dir: Path, **config: Any) -> StackRun:
-    """The dev stack against `world` (remotes at cloud's port, their password cloud's dev token)."""
+    """The classic stack against `world` (remotes at cloud's port, their password cloud's dev token)."""
     remotes = dev_remotes(world)
     passwords = {key: world.remote_secret for key in remotes}
-    settings: dict[str, Any] = {"remotes": remotes, "remotePasswords": passwords, **config}
+    classic = classic_config()
+    settings: dict[str, Any] = {
+        "remotes": remotes,
+        "remotePasswords": passwords,
+        "syncJobs": classic["syncJobs"],
+        "replications": classic["replications"],
+        **config,
+    }
     return StackRun("dev", state_dir, world.sims, **settings)
 
 
@@ -87,7 +147,7 @@ def write_project(run: StackRun, directory: Path, stack: str = "e2e") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "Pulumi.yaml").write_text((PROJECT / "Pulumi.yaml").read_text())
     crypter, salt = PassphraseCrypter.new_salt(PASSPHRASE)
-    config: dict[str, Any] = {f"{NAMESPACE}:{k}": v for k, v in dev_file_config().items()}
+    config: dict[str, Any] = {f"{NAMESPACE}:{k}": v for k, v in classic_config().items()}
     config.update({f"{NAMESPACE}:{k}": v for k, v in run.overrides.items()})
     for key, values in run.secrets.items():
         config[f"{NAMESPACE}:{key}"] = {name: {"secure": crypter.encrypt(v)} for name, v in values.items()}

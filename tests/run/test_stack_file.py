@@ -29,11 +29,16 @@ def test_the_dev_stack_is_decrypted_with_its_passphrase():
         "onprem": DEMO["DEMO_ONPREM_TOKEN_SECRET"],
         "cloud": DEMO["DEMO_CLOUD_TOKEN_SECRET"],
     }
-    assert stack.is_secret("serverSecrets") and stack.is_secret("remotePasswords")
+    assert stack.is_secret("serverSecrets") and not stack.is_secret("remotePasswords")  # none: tokens
     assert not stack.is_secret("servers")
     assert stack.get("servers")["onprem"]["caFile"] == str(PROJECT / ".demo" / "onprem" / "proxy.pem")
     assert stack.get("acls") == []  # a project default (Pulumi.yaml)
-    assert "pbs-replication:syncJobs" in stack.all_keys()
+    assert "pbs-replication:replications" in stack.all_keys()
+    assert stack.get("replications")["push-cloud"]["target"] == {
+        "server": "cloud",
+        "store": "offsite",
+        "ns": "onprem",
+    }
     assert DEMO["DEMO_ONPREM_TOKEN_SECRET"] not in repr(stack)
 
 
@@ -59,7 +64,7 @@ def test_a_wrong_or_missing_passphrase_is_refused_with_advice(tmp_path):
     file = tmp_path / "passphrase"
     file.write_text(DEMO["DEMO_CONFIG_PASSPHRASE"] + "\n")
     stack = read_stack_file(PROJECT, "dev", {"PULUMI_CONFIG_PASSPHRASE_FILE": str(file)})
-    assert stack.get("remotePasswords")["cloud-push"] == DEMO["DEMO_CLOUD_TOKEN_SECRET"]
+    assert stack.get("serverSecrets")["cloud"] == DEMO["DEMO_CLOUD_TOKEN_SECRET"]
 
 
 def test_stacks_without_secrets_take_them_from_the_environment():

@@ -1,4 +1,4 @@
-"""Users, tokens, ACLs, roles and effective permissions (§6.1-6.4)."""
+"""Users, tokens, ACLs, roles and effective permissions."""
 
 from __future__ import annotations
 

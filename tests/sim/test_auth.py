@@ -1,4 +1,4 @@
-"""Authentication (§1.2-1.5): tickets, CSRF, API-token headers, 401 vs 403 vs 400."""
+"""Authentication: tickets, CSRF, API-token headers, 401 vs 403 vs 400."""
 
 from __future__ import annotations
 

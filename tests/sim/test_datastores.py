@@ -1,4 +1,4 @@
-"""Datastores and namespaces (§6.5-6.6)."""
+"""Datastores and namespaces."""
 
 from __future__ import annotations
 

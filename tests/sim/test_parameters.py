@@ -1,4 +1,4 @@
-"""Parameter parsing (§2.3-2.4): form vs JSON bodies, booleans, integers, arrays, unknown and
+"""Parameter parsing: form vs JSON bodies, booleans, integers, arrays, unknown and
 missing parameters, and their exact messages."""
 
 from __future__ import annotations

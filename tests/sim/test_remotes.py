@@ -1,4 +1,4 @@
-"""/config/remote against the reference (§3): CRUD, write-only password, digest, errors, ordering."""
+"""/config/remote as PBS serves it: CRUD, write-only password, digest, errors, ordering."""
 
 from __future__ import annotations
 

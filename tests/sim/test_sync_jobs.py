@@ -1,4 +1,4 @@
-"""/config/sync against the reference (§4): fields, normalisation, listing filter, validation order,
+"""/config/sync as PBS serves it: fields, normalisation, listing filter, validation order,
 deletable properties, digest and access checks."""
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ def test_job_state_file_created(pbs_sim):
 
 
 class TestAccess:
-    """§4.6: read and modify access for pull and push jobs; failures are plain 400s."""
+    """`sync.rs` access checks: read and modify access for pull and push jobs; failures are plain 400s."""
 
     @pytest.fixture
     def alice(self, pbs_sim):

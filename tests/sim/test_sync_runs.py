@@ -1,4 +1,4 @@
-"""Runs, tasks and job status (§5): UPIDs, task status/log, last-run/next-run, job lock."""
+"""Runs, tasks and job status: UPIDs, task status/log, last-run/next-run, job lock."""
 
 from __future__ import annotations
 

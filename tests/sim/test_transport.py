@@ -1,4 +1,4 @@
-"""Transport (§1.1, §2.1-2.3): TLS certificate and fingerprint, plain-HTTP redirect, URL rules,
+"""Transport: TLS certificate and fingerprint, plain-HTTP redirect, URL rules,
 keep-alive and concurrent clients."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The seed's troubleshooting list, reproduced: each failure ends the task the way PBS ends it."""
+"""The troubleshooting list (docs), reproduced: each failure ends the task the way PBS ends it."""
 
 from __future__ import annotations
 

@@ -86,6 +86,19 @@ def test_group_filters(pull):
     assert "Found 1 groups to sync (out of 3 total)" in log
 
 
+def test_regex_filters_match_in_the_rust_regex_dialect(pull):
+    """PBS matches `regex:` filters with the Rust `regex` crate (pbs-api-types/src/datastore.rs:1259):
+    `[[:alpha:]]` is a POSIX class and `(?i)` may stand mid-pattern; Python's `re` reads the first
+    as a set of punctuation and refuses the second."""
+    _, cloud = pull
+    filters = ["regex:^[[:alpha:]]+/1\\d{2}$", "exclude:regex:vm/(?i)101"]
+    pull_job(cloud, **{"group-filter": filters, "max-depth": 0})
+    state, log = run(cloud, "pull1")
+    assert state == "OK", log
+    assert names(cloud, "offsite") == [f"vm/100/{t}" for t in (D1, D2, D3)]
+    assert "Found 1 groups to sync (out of 3 total)" in log
+
+
 def test_transfer_last(pull):
     _, cloud = pull
     pull_job(cloud, **{"transfer-last": 1, "max-depth": 0})

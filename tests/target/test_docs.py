@@ -1,4 +1,4 @@
-"""The README's target-side reference tables are the schemas' own."""
+"""The target-side reference tables of docs/resources.md are the schemas' own."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from pbs_provider.schemas import AclEntrySchema, ApiTokenSchema, NamespaceSchema, UserSchema
 from pbs_provider.schemas.docs import render_into
 
-PART = Path(__file__).resolve().parents[2] / "README.md"
+PART = Path(__file__).resolve().parents[2] / "docs" / "resources.md"
 
 
 def test_reference_tables_are_generated_from_the_schemas():

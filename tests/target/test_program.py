@@ -148,6 +148,9 @@ def test_push_replication_lifecycle(run, sims):
     assert up.outputs["replications"]["push-cloud"] == {
         "direction": "push", "jobServer": "onprem", "jobId": "push-cloud", "remote": "push-cloud",
         "remoteUserServer": "cloud", "tokenId": "push-cloud@pbs!sync", "role": "DatastorePowerUser",
+        "keptOnRemoval": "namespace offsite:site1 on server cloud and its backups; to delete them on "
+        "purpose, add `{server: cloud, store: offsite, ns: site1, adopt: true, deleteGroups: true}` to "
+        "`namespaces`, run `pulumi up`, then remove it and run `pulumi up`",
     }  # fmt: skip
 
     # the token secret: a secret in state (token outputs, remote inputs and outputs), nowhere in plaintext
@@ -175,7 +178,8 @@ def test_push_replication_lifecycle(run, sims):
     assert new not in bare_state_text(run.state_json())
     assert run.preview().ops() == []
 
-    # destroy: the job before its remote, ACL entries before the token, the token before the user
+    # destroy: the job before its remote, ACL entries before the token, the token before the user;
+    # the namespace stays
     gone = run.destroy()
     assert gone.ok
     order = [name for _, name in gone.ops()]
@@ -185,7 +189,12 @@ def test_push_replication_lifecycle(run, sims):
     )
     assert acl_entries(cloud, "/datastore/offsite/site1") == []
     assert cloud.api("GET", "/access/users/push-cloud@pbs").status_code == 400
-    assert "site1" not in namespaces(cloud, "offsite") and stored_remote(onprem, "push-cloud") is None
+    assert stored_remote(onprem, "push-cloud") is None
+    # the target namespace is retained (retainOnDelete): dropped from state, kept on PBS
+    assert gone.retained() == ["push-cloud-namespace"]
+    assert "site1" in namespaces(cloud, "offsite")
+    # deleting it is the admin's own act (the sims are shared by this module's tests)
+    cloud.api("DELETE", "/admin/datastore/offsite/namespace", params={"ns": "site1"}).raise_for_status()
 
 
 def test_pull_replication_reads_from_the_source(run, sims):
@@ -309,9 +318,10 @@ def test_target_side_keys_through_create_change_and_delete(run, sims):
 
 
 def seed_scenario() -> dict[str, Any]:
-    """The stack config the README shows for the seed's on-prem → Cloud-PBS push."""
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    block = text.split("<!-- BEGIN seed scenario -->", 1)[1].split("<!-- END seed scenario -->", 1)[0]
+    """The stack config docs/replication.md shows for an on-prem → Cloud-PBS push."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "replication.md").read_text()
+    begin, end = "<!-- BEGIN stack example: push -->", "<!-- END stack example: push -->"
+    block = text.split(begin, 1)[1].split(end, 1)[0]
     return yaml.safe_load(block.strip().removeprefix("```yaml").removesuffix("```"))["config"]
 
 

@@ -20,7 +20,7 @@ from pulumi_policy import (
 )
 
 from ..hosts import is_lan_host, matches_any
-from ..resources import RemoteView, SyncJobView, is_set, known_str, remotes_by_key, sync_jobs
+from ..resources import RemoteView, SyncJobView, config_key, is_set, known_str, remotes_by_key, sync_jobs
 from ..settings import settings_in_force, string_list
 
 NAME = "cloud-sync-job-rate-limited"
@@ -76,7 +76,7 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         hint = f" ({unused} is set but does not limit a {job.direction} job)" if is_set(unused_value) else ""
         report(
             f"{job.direction} job '{job.job_id}' on server '{job.server}' syncs with {target} without a "
-            f"rate limit{hint}. Set syncJobs.{job.job_id}.{needed} (for example '50 MiB'), or list the "
+            f"rate limit{hint}. Set {config_key(job.urn, needed)} (for example '50 MiB'), or list the "
             f"host in {NAME}.lanHosts if it is not a cloud PBS.",
             job.urn,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ..resources import SYNC_JOB_TYPE, SyncJobView, is_set
+from ..resources import SYNC_JOB_TYPE, SyncJobView, config_key, is_set
 
 NAME = "sync-job-has-schedule"
 DESCRIPTION = "A sync job has a schedule (a job without one runs only when started by hand)."
@@ -24,7 +24,7 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     report(
         f"sync job '{job.job_id}' on server '{job.server}' has no schedule and runs only when started "
         "by hand. Give it a schedule (a PBS calendar event such as 'daily' or 'mon..fri 02:30') in "
-        f"syncJobs.{job.job_id}.schedule, or in the replication that creates it."
+        f"{config_key(args.urn, 'schedule')}."
     )
 
 

@@ -16,7 +16,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from ..resources import SYNC_JOB_TYPE, SyncJobView
+from ..resources import SYNC_JOB_TYPE, SyncJobView, config_key
 from ..settings import settings_in_force, string_list
 
 NAME = "push-remove-vanished-reviewed"
@@ -40,7 +40,8 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if job.label in reviewed or job.job_id in reviewed:
         return
     report(
-        f"push job '{job.job_id}' on server '{job.server}' has removeVanished: true, so it deletes "
+        f"push job '{job.job_id}' on server '{job.server}' has removeVanished: true "
+        f"({config_key(args.urn, 'removeVanished')}), so it deletes "
         "snapshots, groups and namespaces on the target that are gone from the source. Check ns, "
         f"remoteNs, groupFilter and store, then record the review by adding '{job.label}' to "
         f"{NAME}.reviewedJobs in this stack's policy config.",

@@ -19,7 +19,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import StackValidation
 
 from ..hosts import endpoint_of_remote, matches_any
-from ..resources import RemoteView, is_set, remotes
+from ..resources import RemoteView, config_key, is_set, remotes
 from ..settings import settings_in_force, string_list
 from ..stack_facts import StackFacts, StackFactsReader
 
@@ -62,7 +62,7 @@ def validator(read_facts: StackFactsReader) -> StackValidation:
             report(
                 f"remote '{remote.name}' on server '{remote.server}' has no fingerprint, but its target "
                 f"has a self-signed certificate ({reason}); the first sync would fail the TLS check. "
-                f"Set remotes.{remote.name}.fingerprint to the target's certificate fingerprint.",
+                f"Set {config_key(remote.urn, 'fingerprint')} to the target's certificate fingerprint.",
                 remote.urn,
             )
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from ..resources import API_TOKEN_TYPE, UNKNOWN, ApiTokenView
+from ..resources import API_TOKEN_TYPE, UNKNOWN, ApiTokenView, config_key
 
 NAME = "api-token-expires"
-DESCRIPTION = "An API token has an expiry date (expire > 0)."
+DESCRIPTION = "An API token has an expiry date."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -22,10 +22,15 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     if isinstance(token.expire, int | float) and not isinstance(token.expire, bool) and token.expire > 0:
         return
-    report(
-        f"API token '{token.token_id}' on server '{token.server}' never expires. Set its expire "
-        "(epoch seconds) and rotate it before then with regenerate."
+    key = config_key(args.urn, "expire")
+    entry = key.rsplit(".", 1)[0]
+    how = (
+        f"Set {key} (epoch seconds), or {entry}.tokenLifetimeDays with {entry}.regenerate set to the "
+        f"rotation's date (YYYY-MM-DD); rotate it before then by changing {entry}.regenerate."
+        if key.startswith("replications.")
+        else f"Set {key} (epoch seconds) and rotate it before then by changing {entry}.regenerate."
     )
+    report(f"API token '{token.token_id}' on server '{token.server}' never expires. {how}")
 
 
 def policy() -> ResourceValidationPolicy:
