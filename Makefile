@@ -21,8 +21,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The program-level tests again under shuffled schedules (offline_engine/schedule.py), one run per seed.
+SHUFFLE_SEEDS ?= 1 2 3
+SHUFFLED_TESTS := tests/program tests/target/test_program.py tests/reliability/test_crash.py tests/reliability/test_fault_matrix.py
+
 test: lint
 	$(PY) -m pytest
+	@for seed in $(SHUFFLE_SEEDS); do \
+		echo "== shuffled schedules, seed $$seed"; \
+		OFFLINE_ENGINE_SHUFFLE_SEED=$$seed $(PY) -m pytest -q $(SHUFFLED_TESTS) || exit 1; \
+	done
 
 # The demo needs only the runtime requirements (the program, its providers, the simulators and the offline
 # engine); a venv that `make test` set up has them already. VERBOSE=1 shows the task logs too.

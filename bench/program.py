@@ -2,7 +2,7 @@
 
 For each N, a stack with one remote and N sync jobs on one simulator goes through `preview`,
 first `up`, no-op `up` and `destroy` (`tests.program.StackRun`: the program in a subprocess, the
-real plugin, the engine's step logic; steps run one at a time). Reported per verb: wall time
+real plugin, the engine's step logic; steps run in parallel, Pulumi's default). Reported per verb: wall time
 (median over repeats), time per resource, the plugin's RPC time and the HTTP calls the verb made,
 and the growth exponent over N (least-squares slope of log time on log N; 1 = linear). Because
 every run has a fixed cost (program and plugin start, ≈ 1 s), the exponent is also fitted on the
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from offline_engine import engine
+from offline_engine.schedule import default_parallel
 from tests.program.stacks import PROJECT, StackRun
 
 from . import stats
@@ -72,9 +73,9 @@ def sdk_limit() -> int | None:
     return count or None
 
 
-def run_verb(stack: StackRun, verb: str) -> engine.Result:
-    """`stack.run(verb)`: the real program through the mini engine."""
-    return getattr(engine, verb)(str(PROJECT), stack.state, **stack.kwargs())
+def run_verb(stack: StackRun, verb: str, parallel: int | None = None) -> engine.Result:
+    """`stack.run(verb)`: the real program through the mini engine (`parallel`: None = Pulumi's default)."""
+    return getattr(engine, verb)(str(PROJECT), stack.state, parallel=parallel, **stack.kwargs())
 
 
 def compact_jobs(server: str, n: int) -> dict[str, dict[str, Any]]:
@@ -239,9 +240,44 @@ def run(
         }
     return {
         "sizes": per_n,
+        "parallel": parallel_columns(sim, [n for n in sorted(sizes) if n >= 100]),
         "growth": growth,
         "at_full": extra,
         "config_size": config_size(sim),
         "sdk_recursion_at": sdk_limit(),
         "sdk_workaround": "pbs_provider.resources.resource.pickler_restored (in the product)",
     }
+
+
+PARALLEL_VERBS = ("up", "no-op up", "destroy")
+
+
+def parallel_columns(sim: ExternalSim, sizes: list[int]) -> list[dict[str, Any]]:
+    """Whole-program `up` / no-op `up` / `destroy` of N jobs with `--parallel 1` and with Pulumi's
+    default (4 x CPUs), side by side, with the speed-up (wall time of 1 / wall time of the default)."""
+    rows = []
+    for n in sizes:
+        row: dict[str, Any] = {"n": n, "default_parallel": default_parallel()}
+        for label, parallel in (("parallel_1", 1), ("default", None)):
+            with tempfile.TemporaryDirectory(prefix="bench-par-") as tmp:
+                stack = stack_run(sim, Path(tmp), compact_jobs(sim.name, n))
+                for verb in PARALLEL_VERBS:
+                    t0 = time.perf_counter()
+                    result = run_verb(stack, "up" if verb == "no-op up" else verb, parallel)
+                    wall = time.perf_counter() - t0
+                    if not result.ok:
+                        raise RuntimeError(
+                            f"{verb} of {n} jobs (parallel {label}) failed: {result.diagnostics[-3:]}"
+                        )
+                    row.setdefault(verb, {})[label] = round(wall, 2)
+        for verb in PARALLEL_VERBS:
+            row[verb]["speedup"] = round(row[verb]["parallel_1"] / row[verb]["default"], 2)
+        rows.append(row)
+    return rows
+
+
+if __name__ == "__main__":  # python -m bench.program [N ...]: the parallel columns alone
+    from .sim import ExternalSim as _Sim
+
+    with _Sim("pbs") as _sim:
+        print(json.dumps(parallel_columns(_sim, [int(a) for a in sys.argv[1:]] or [100]), indent=2))

@@ -8,7 +8,10 @@ can hit: Check -> (create | Diff -> same/update/replace) per registration, delet
 unregistered resources after a successful program, create-before-delete replacement unless the
 provider/option asks for delete-before-replace, no provider writes in preview. State is a JSON
 file shaped like `pulumi stack export --show-secrets` (secrets as {sig, plaintext}).
-Not covered: aliases, imports, transforms/hooks, component providers, invokes, parallelism,
+Steps run in parallel as Pulumi runs them (`schedule.py`: `--parallel` slots, default 4 x CPUs,
+each step after its dependencies, deletes in reverse-dependency antichains, nothing new after a
+failure); `parallel=1` runs one step at a time, `shuffle=<seed>` perturbs the schedule for tests.
+Not covered: aliases, imports, transforms/hooks, component providers, invokes,
 targets, protect on replace, retries. Dynamic resources only.
 `retainOnDelete` is honoured as in step.go's DeleteStep: the flag is kept in state and a retained
 resource's delete (removed, destroyed or replaced) drops it from state without the provider's Delete;
@@ -34,6 +37,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, reso
 
 from . import props as P
 from .provider_host import CheckFailed, DynamicProviderHost, ProviderRpcError
+from .schedule import Scheduler, Shuffler, StepCancelled, default_parallel, delete_antichains
 from .stack_config import stack_config  # noqa: F401  (re-exported for tests)
 
 STACK_T = "pulumi:pulumi:Stack"
@@ -78,6 +82,19 @@ class Result:
         return [s.urn.split("::")[-1] for s in self.steps if s.retain]
 
 
+class StepObserver:
+    """Optional callbacks around each provider write (tests, live printing); called from step threads.
+
+    `started(op, urn, props)` runs just before the write (`op`: create, update, replace, delete;
+    `props`: the new inputs, or the old outputs for a delete); `finished(step)` once the step is done."""
+
+    def started(self, op: str, urn: str, props: dict) -> None:
+        pass
+
+    def finished(self, step: Step) -> None:
+        pass
+
+
 class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
     def __init__(self, dep: Deployment) -> None:
         self.dep = dep
@@ -92,6 +109,8 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
     def RegisterResource(self, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return self.dep.register(request)
+        except StepCancelled as e:  # Pulumi starts nothing after a failed step; the failure is reported
+            context.abort(grpc.StatusCode.UNKNOWN, str(e))
         except (CheckFailed, ProviderRpcError, EngineError) as e:
             self.dep.diag(f"error: {e}")
             context.abort(grpc.StatusCode.UNKNOWN, str(e))
@@ -142,6 +161,9 @@ class Deployment:
         preview: bool = False,
         python: str = sys.executable,
         env: dict | None = None,
+        parallel: int | None = None,
+        shuffle: Shuffler | int | None = None,
+        observer: StepObserver | None = None,
     ):
         self.program_dir, self.state_path = os.path.abspath(program_dir), state_path
         self.project, self.stack, self.preview, self.python = project, stack, preview, python
@@ -159,19 +181,40 @@ class Deployment:
         self.diagnostics: list[str] = []
         self.stack_outputs: dict = {}
         self.pending_deletes: list[dict] = []
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.host: DynamicProviderHost | None = None
         self.timings: dict[str, float] = {}
+        self.registered: set[str] = set()
+        self.parallel = parallel if parallel is not None else default_parallel()
+        if shuffle is None:
+            shuffle = Shuffler.from_env()
+        elif isinstance(shuffle, int):
+            shuffle = Shuffler(shuffle)
+        self.scheduler = Scheduler(self.parallel, shuffle)
+        self.observer = observer or StepObserver()
 
     # ---- helpers -----------------------------------------------------------------------
     def diag(self, msg: str) -> None:
-        self.diagnostics.append(msg)
+        with self.lock:
+            self.diagnostics.append(msg)
+
+    def _done(self, step: Step) -> None:
+        with self.lock:
+            self.steps.append(step)
+        self.observer.finished(step)
 
     def _urn(self, type_: str, name: str, parent: str = "") -> str:
         if parent and not parent.endswith(f"::{STACK_T}::{self.project}-{self.stack}"):
             ptype = parent.split("::")[2]
             type_ = f"{ptype}${type_}"
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
+
+    def _host(self) -> DynamicProviderHost:
+        """The plugin, started once however many steps ask for it at the same time."""
+        if self.host is None:
+            with self.lock:
+                return self._provider()
+        return self.host
 
     def _provider(self) -> DynamicProviderHost:
         if self.host is None:  # like the engine: started on first use, configured with all config
@@ -185,74 +228,87 @@ class Deployment:
 
     # ---- RegisterResource: the step generator ------------------------------------------
     def register(self, req: resource_pb2.RegisterResourceRequest) -> resource_pb2.RegisterResourceResponse:
+        """Serves one RegisterResource (concurrently with others); returns once its step is done."""
+        urn = self._urn(req.type, req.name, req.parent)
         with self.lock:
-            urn = self._urn(req.type, req.name, req.parent)
             if req.type == STACK_T:
                 self.new.append({"urn": urn, "type": STACK_T, "custom": False})
                 return resource_pb2.RegisterResourceResponse(urn=urn)
-            if any(r["urn"] == urn for r in self.new):
+            if urn in self.registered:
                 raise EngineError(f"Duplicate resource URN '{urn}'")
-            inputs = P.from_struct(req.object)
+            self.registered.add(urn)
             if not req.custom:  # component resource: no provider, nothing to do
                 self.new.append({"urn": urn, "type": req.type, "custom": False, "parent": req.parent})
                 return resource_pb2.RegisterResourceResponse(urn=urn)
-            if not req.type.startswith("pulumi-python:dynamic"):
-                raise EngineError(f"stand-in only runs Python dynamic resources, got {req.type}")
-            host = self._provider()
-            old = self.old.get(urn)
-            checked, failures = host.check(
-                urn, old["inputs"] if old else {}, inputs, preview=self.preview, raise_on_failure=False
-            )
-            if failures:
-                raise CheckFailed(urn, failures)
-            if old is None:
+        if not req.type.startswith("pulumi-python:dynamic"):
+            raise EngineError(f"stand-in only runs Python dynamic resources, got {req.type}")
+        self.scheduler.announce(urn)
+        deps = [*req.dependencies, *([req.parent] if req.parent else [])]
+        return self.scheduler.run(lambda: self._register_step(req, urn), key=urn, deps=deps)
+
+    def _register_step(
+        self, req: resource_pb2.RegisterResourceRequest, urn: str
+    ) -> resource_pb2.RegisterResourceResponse:
+        """One registration's chain of steps: Check, then create | same | update | replace."""
+        inputs = P.from_struct(req.object)
+        host = self._host()
+        old = self.old.get(urn)
+        checked, failures = host.check(
+            urn, old["inputs"] if old else {}, inputs, preview=self.preview, raise_on_failure=False
+        )
+        if failures:
+            raise CheckFailed(urn, failures)
+        if old is None:
+            if self.preview:
+                rid, outs = "", dict(checked)
+            else:
+                self.observer.started("create", urn, checked)
+                rid, outs = host.create(urn, checked)
+            step = Step("create", urn)
+        else:
+            d = host.diff(urn, old["id"], old["outputs"], checked, old["inputs"], preview=self.preview)
+            changed = d.changes
+            if changed == provider_pb2.DiffResponse.DIFF_UNKNOWN:  # engine falls back to input diff
+                changed = (
+                    provider_pb2.DiffResponse.DIFF_SOME
+                    if P.unwrap(old["inputs"]) != P.unwrap(checked)
+                    else provider_pb2.DiffResponse.DIFF_NONE
+                )
+            roc = [
+                k for k in req.replaceOnChanges if P.unwrap(old["inputs"].get(k)) != P.unwrap(checked.get(k))
+            ]
+            replaces = list(d.replaces) + roc
+            if changed == provider_pb2.DiffResponse.DIFF_NONE and not roc:
+                rid, outs = old["id"], old["outputs"]
+                step = Step("same", urn)
+            elif replaces:
+                dbr = d.delete_before_replace or req.deleteBeforeReplace
                 if self.preview:
                     rid, outs = "", dict(checked)
-                else:
+                elif dbr:  # a chain: delete, then create, in this step's slot
+                    if not old.get("retainOnDelete"):
+                        self.observer.started("delete", urn, old["outputs"])
+                        host.delete(urn, old["id"], old["outputs"], old["inputs"])
+                    self.observer.started("replace", urn, checked)
                     rid, outs = host.create(urn, checked)
-                self.steps.append(Step("create", urn))
-            else:
-                d = host.diff(urn, old["id"], old["outputs"], checked, old["inputs"], preview=self.preview)
-                changed = d.changes
-                if changed == provider_pb2.DiffResponse.DIFF_UNKNOWN:  # engine falls back to input diff
-                    changed = (
-                        provider_pb2.DiffResponse.DIFF_SOME
-                        if P.unwrap(old["inputs"]) != P.unwrap(checked)
-                        else provider_pb2.DiffResponse.DIFF_NONE
-                    )
-                roc = [
-                    k
-                    for k in req.replaceOnChanges
-                    if P.unwrap(old["inputs"].get(k)) != P.unwrap(checked.get(k))
-                ]
-                replaces = list(d.replaces) + roc
-                if changed == provider_pb2.DiffResponse.DIFF_NONE and not roc:
-                    rid, outs = old["id"], old["outputs"]
-                    self.steps.append(Step("same", urn))
-                elif replaces:
-                    dbr = d.delete_before_replace or req.deleteBeforeReplace
-                    if self.preview:
-                        rid, outs = "", dict(checked)
-                    elif dbr:
-                        if not old.get("retainOnDelete"):
-                            host.delete(urn, old["id"], old["outputs"], old["inputs"])
-                        rid, outs = host.create(urn, checked)
-                    else:
-                        rid, outs = host.create(urn, checked)
-                        self.pending_deletes.append(old)
-                    self.steps.append(
-                        Step("replace", urn, sorted(replaces), retain=bool(old.get("retainOnDelete")))
-                    )
                 else:
-                    if self.preview:
-                        rid, outs = old["id"], dict(checked)
-                    else:
-                        outs = host.update(urn, old["id"], old["outputs"], checked, old["inputs"])
-                        rid = old["id"]
-                    self.steps.append(Step("update", urn))
-            for k in req.additionalSecretOutputs:
-                if k in outs:
-                    outs[k] = P.secret(outs[k])
+                    self.observer.started("replace", urn, checked)
+                    rid, outs = host.create(urn, checked)
+                    with self.lock:
+                        self.pending_deletes.append(old)
+                step = Step("replace", urn, sorted(replaces), retain=bool(old.get("retainOnDelete")))
+            else:
+                if self.preview:
+                    rid, outs = old["id"], dict(checked)
+                else:
+                    self.observer.started("update", urn, checked)
+                    outs = host.update(urn, old["id"], old["outputs"], checked, old["inputs"])
+                    rid = old["id"]
+                step = Step("update", urn)
+        for k in req.additionalSecretOutputs:
+            if k in outs:
+                outs[k] = P.secret(outs[k])
+        with self.lock:  # completion order is a topological order: dependencies finished first
             self.new.append(
                 {
                     "urn": urn,
@@ -268,12 +324,16 @@ class Deployment:
                     "provider": f"{self._urn(DEFAULT_PROVIDER_T, 'default')}::default",
                 }
             )
-            obj = P.to_struct(outs, keep_secrets=req.acceptSecrets, keep_unknowns=True)
-            return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=obj)
+        self._done(step)
+        obj = P.to_struct(outs, keep_secrets=req.acceptSecrets, keep_unknowns=True)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=obj)
 
     # ---- the deployment ----------------------------------------------------------------
     def run(self) -> Result:
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=_GRPC_CHANNEL_OPTIONS)
+        # the program sends up to 4 x parallel RPCs at once (its executor); each registration blocks
+        # until its step is done, like Go's goroutine-per-RPC server
+        workers = 4 * self.parallel + 8
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), options=_GRPC_CHANNEL_OPTIONS)
         resource_pb2_grpc.add_ResourceMonitorServicer_to_server(_Monitor(self), server)
         engine_pb2_grpc.add_EngineServicer_to_server(_Engine(self), server)
         port = server.add_insecure_port("127.0.0.1:0")
@@ -307,7 +367,7 @@ class Deployment:
                     "--stack",
                     self.stack,
                     "--parallel",
-                    "4",
+                    str(self.parallel),
                     "--dry_run",
                     str(self.preview).lower(),
                     "--pwd",
@@ -325,6 +385,8 @@ class Deployment:
                 timeout=300,
             )
             self.timings["program_s"] = time.perf_counter() - t0
+            if not self.scheduler.wait_idle():
+                self.diag("error: steps still running 120 s after the program exited")
             for line in (proc.stdout + proc.stderr).splitlines():
                 if line.strip():
                     self.diag(f"program: {line}")
@@ -354,21 +416,36 @@ class Deployment:
         )
 
     def _delete_unregistered(self) -> None:
+        """Deletes of resources the program no longer registers, then of replaced olds, in Pulumi's
+        antichains: in parallel, each after every condemned resource that depends on it."""
         registered = {r["urn"] for r in self.new}
         doomed = [
             self.old[u]
-            for u in reversed(self.old_order)  # state order is topological
+            for u in self.old_order
             if u not in registered and self.old[u].get("custom") and self.old[u]["type"] != DEFAULT_PROVIDER_T
         ]
-        for old in doomed + self.pending_deletes:  # the engine deletes replaced olds at the end
-            if old.get("protect") and old in doomed:
+        for old in doomed:
+            if old.get("protect"):
                 raise EngineError(f"unable to delete protected resource {old['urn']}")
-            if not self.preview and not old.get("retainOnDelete"):
-                self._provider().delete(old["urn"], old["id"], old["outputs"], old["inputs"])
-            if old in doomed:
-                self.steps.append(Step("delete", old["urn"], retain=bool(old.get("retainOnDelete"))))
-                if not self.preview:
+        doomed_ids = {id(old) for old in doomed}
+        condemned = doomed + self.pending_deletes  # the engine deletes replaced olds at the end too
+        for layer in delete_antichains(condemned):
+            errors = self.scheduler.run_all(
+                [lambda old=old: self._delete_one(old, id(old) in doomed_ids) for old in layer]
+            )
+            _raise_all(errors)
+
+    def _delete_one(self, old: dict, unregistered: bool) -> None:
+        """One delete step (a replaced old's delete is part of its replacement: no step of its own)."""
+        retain = bool(old.get("retainOnDelete"))  # dropped from state, left on PBS
+        if not self.preview and not retain:
+            self.observer.started("delete", old["urn"], old["outputs"])
+            self._host().delete(old["urn"], old["id"], old["outputs"], old["inputs"])
+        if unregistered:
+            if not self.preview:
+                with self.lock:
                     self.old.pop(old["urn"])
+            self._done(Step("delete", old["urn"], retain=retain))
 
     def _save(self, ok: bool) -> None:
         registered = {r["urn"] for r in self.new}
@@ -398,6 +475,17 @@ class Deployment:
         with open(tmp, "w") as f:
             json.dump(P.to_state_json(_dedupe(state)), f, indent=2, sort_keys=True)
         os.replace(tmp, self.state_path)
+
+
+def _raise_all(errors: list[Exception | None]) -> None:
+    """Raise the first failure of an antichain, its message carrying every other failure's too
+    (steps run side by side can fail together; the CLI shows each)."""
+    failed = [e for e in errors if e is not None and not isinstance(e, StepCancelled)]
+    if failed:
+        first = failed[0]
+        if len(failed) > 1:
+            first.args = ("\n".join(str(e) for e in failed),)
+        raise first
 
 
 def _dedupe(state: dict) -> dict:
@@ -442,18 +530,28 @@ def refresh(program_dir: str, state_path: str, **kw) -> Result:
     """`pulumi refresh`: Read every resource; empty id => gone from state."""
     dep = Deployment(program_dir, state_path, preview=False, **kw)
     try:
+        reads: dict[str, tuple[str, dict, dict | None]] = {}
+
+        def read(u: str) -> None:
+            r = dep.old[u]
+            reads[u] = dep._host().read(u, r["id"], r["outputs"], r["inputs"])
+
+        custom = [
+            u for u in dep.old_order if dep.old[u].get("custom") and dep.old[u]["type"] != DEFAULT_PROVIDER_T
+        ]
+        _raise_all(dep.scheduler.run_all([lambda u=u: read(u) for u in custom]))
         kept = []
         for u in dep.old_order:
             r = dep.old[u]
-            if not r.get("custom") or r["type"] == DEFAULT_PROVIDER_T:
+            if u not in reads:
                 kept.append(r)
                 continue
-            rid, outs, ins = dep._provider().read(u, r["id"], r["outputs"], r["inputs"])
+            rid, outs, ins = reads[u]
             if not rid:
-                dep.steps.append(Step("read-gone", u))
+                dep._done(Step("read-gone", u))
                 continue
             changed = P.unwrap(outs) != P.unwrap(r["outputs"])
-            dep.steps.append(Step("update" if changed else "same", u))
+            dep._done(Step("update" if changed else "same", u))
             kept.append(dict(r, id=rid, outputs=outs, inputs=ins if ins is not None else r["inputs"]))
         dep.new = kept
         dep.stack_outputs = dep.old_outputs

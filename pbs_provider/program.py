@@ -110,12 +110,34 @@ def deploy(config: StackConfig) -> None:
         inputs = dict(decl.inputs)
         if decl.remote_key is not None:
             inputs["remote"] = remotes[decl.remote_key].name
-        SyncJob(key, **inputs)
+        SyncJob(key, pulumi.ResourceOptions(depends_on=remote_side(config, target, decl)), **inputs)
     deploy_replications(config, target, fingerprint_of)
     deploy_datastore_jobs(config, target)
     pulumi.export("servers", summary(config))
     if config.replications:
         pulumi.export("replications", replication_summary(config))
+
+
+def remote_side(config: StackConfig, side: TargetSide, job: Any) -> list[pulumi.Resource]:
+    """What a job needs on its remote's server when the stack manages that side (`passwordFromToken`):
+    the ACL entries of the remote's token and user, and the remote namespace with its parents."""
+    remote = config.remotes.get(job.remote_key) if job.remote_key is not None else None
+    if remote is None or remote.token_key is None:
+        return []
+    token = config.tokens[remote.token_key]
+    who = {token.token_id, token.inputs["userid"]}
+    needed: list[pulumi.Resource] = [
+        side.acls[k] for k, acl in config.acls.items()
+        if acl.inputs.get("server") == token.server and acl.inputs.get("authId") in who
+    ]  # fmt: skip
+    ns, store = job.inputs.get("remoteNs") or "", job.inputs.get("remoteStore")
+    for k, decl in config.namespaces.items():
+        space = str(decl.inputs.get("ns"))
+        if (decl.inputs.get("server"), decl.inputs.get("store")) == (token.server, store) and (
+            ns == space or ns.startswith(space + "/")
+        ):
+            needed.append(side.namespaces[k])
+    return needed
 
 
 def replication_summary(config: StackConfig) -> dict[str, Any]:
@@ -143,6 +165,7 @@ class TargetSide:
         self.users: dict[str, User] = {}
         self.tokens: dict[str, ApiToken] = {}
         self.namespaces: dict[str, Namespace] = {}
+        self.acls: dict[str, AclEntry] = {}
 
 
 def deploy_target_side(config: StackConfig) -> TargetSide:
@@ -155,18 +178,19 @@ def deploy_target_side(config: StackConfig) -> TargetSide:
         if token.user_key is not None:
             inputs["userid"] = side.users[token.user_key].userid  # type: ignore[attr-defined]
         side.tokens[key] = ApiToken(key, **inputs)
+    for key, ns in sorted(
+        config.namespaces.items(), key=lambda item: str(item[1].inputs.get("ns")).count("/")
+    ):
+        parents = [side.namespaces[p] for p in ns.parent_keys]
+        side.namespaces[key] = Namespace(key, pulumi.ResourceOptions(depends_on=parents), **ns.inputs)
     for key, acl in config.acls.items():
         inputs = dict(acl.inputs)
         if acl.token_key is not None:
             inputs["authId"] = side.tokens[acl.token_key].auth_id
         elif acl.user_key is not None:
             inputs["authId"] = side.users[acl.user_key].userid  # type: ignore[attr-defined]
-        AclEntry(key, **inputs)
-    for key, ns in sorted(
-        config.namespaces.items(), key=lambda item: str(item[1].inputs.get("ns")).count("/")
-    ):
-        parents = [side.namespaces[p] for p in ns.parent_keys]
-        side.namespaces[key] = Namespace(key, pulumi.ResourceOptions(depends_on=parents), **ns.inputs)
+        on = [side.namespaces[k] for k, ns in config.namespaces.items() if _acl_covers(acl.inputs, ns.inputs)]
+        side.acls[key] = AclEntry(key, pulumi.ResourceOptions(depends_on=on), **inputs)
     return side
 
 
@@ -176,6 +200,14 @@ def deploy_datastore_jobs(config: StackConfig, side: TargetSide) -> None:
         for key, decl in decls.items():
             needs = [side.namespaces[decl.namespace_key]] if decl.namespace_key else []
             kind(key, pulumi.ResourceOptions(depends_on=needs), **decl.inputs)
+
+
+def _acl_covers(acl: dict[str, Any], ns: dict[str, Any]) -> bool:
+    """Whether an ACL entry's path is (inside) the namespace: the entry is created after it."""
+    path = f"/datastore/{ns.get('store')}/{ns.get('ns')}"
+    return acl.get("server") == ns.get("server") and (
+        acl.get("path") == path or acl.get("path", "").startswith(path + "/")
+    )
 
 
 def deploy_replications(config: StackConfig, side: TargetSide, fingerprint_of: Fingerprints) -> None:

@@ -460,15 +460,17 @@ class Replication(pulumi.ComponentResource):
             self.user, userid = None, plan.userid
         self.token = ApiToken(f"{name}-token", child, **{**plan.token, "userid": userid})
         token_id_out = self.token.auth_id
-        self.acls = [
-            AclEntry(f"{name}-acl-{who}", child, **{**entry, "authId": auth_id})
-            for who, entry, auth_id in zip(("user", "token"), plan.acls, (userid, token_id_out), strict=True)
-        ]
         if namespace is not None or plan.namespace is None:
             self.namespace: NamespaceResource | None = namespace
         else:  # retained: removing the replication never deletes replicated backups
             keep = pulumi.ResourceOptions(parent=self, retain_on_delete=plan.keep_namespace)
             self.namespace = NamespaceResource(f"{name}-namespace", keep, **plan.namespace)
+        # the ACL entries name the namespace's path: created after it, deleted before it
+        on_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace] if self.namespace else [])
+        self.acls = [
+            AclEntry(f"{name}-acl-{who}", on_ns, **{**entry, "authId": auth_id})
+            for who, entry, auth_id in zip(("user", "token"), plan.acls, (userid, token_id_out), strict=True)
+        ]
         self.remote = Remote(
             f"{name}-remote",
             child,

@@ -21,6 +21,7 @@ class Toy:
     """One toy stack: its state file, its provider's store file and the engine verbs."""
 
     def __init__(self, tmp: Path) -> None:
+        self.dir = TOY
         self.state = str(tmp / "state.json")
         self.store = tmp / "store.json"
 
@@ -36,6 +37,11 @@ class Toy:
     @property
     def log(self) -> list[list[str]]:
         return json.loads(self.store.read_text())["log"] if self.store.exists() else []
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most provider writes that were in progress at the same time."""
+        return json.loads(self.store.read_text()).get("maxInFlight", 0) if self.store.exists() else 0
 
     @property
     def things(self) -> dict:

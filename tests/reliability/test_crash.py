@@ -149,9 +149,15 @@ def test_killed_while_pbs_handles_a_request(world: World, op: str, method: str, 
     assert scenario.survived, scenario.detail
 
 
-def test_killed_while_pbs_creates(world: World) -> None:
+def test_killed_while_pbs_creates(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """The hardest moment: PBS creates the object, the plugin dies before it can report it. The
-    state cannot know the object; the next `up` must still converge."""
+    state cannot know the object; the next `up` must still converge.
+
+    Run with `--parallel 1` (`PULUMI_PARALLEL=1`) so that the job's create is the only one in flight:
+    with parallel steps the kill also interrupts the creates running beside it, and an API token
+    created that way cannot be taken over (PBS shows its secret only once), so the next `up` stops
+    with "already exists ... set `adopt: true`"."""
+    monkeypatch.setenv("PULUMI_PARALLEL", "1")
     world.desire(*config(1))
     world.hooks.on_request("POST", f"{API}/config/sync", kill_current(world))
     scenario = crashed(world, "up", "while PBS handles its request", "SyncJob", "create")

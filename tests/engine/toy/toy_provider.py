@@ -26,6 +26,19 @@ from pulumi.dynamic import (
 
 _LOCK = threading.Lock()
 FIELDS = ("name", "value", "replaceKey", "parent", "secretValue")
+_BARRIERS: dict[str, threading.Barrier] = {}
+_IN_FLIGHT = [0]
+
+
+def _meet(spec: str | None) -> None:
+    """`meet: "<group>:<n>"`: the create waits until n creates of the group run at the same time
+    (fails after 20 s), which only steps run in parallel can do."""
+    if not spec:
+        return
+    group, parties = spec.rsplit(":", 1)
+    with _LOCK:
+        barrier = _BARRIERS.setdefault(group, threading.Barrier(int(parties), timeout=20))
+    barrier.wait()
 
 
 def _load(path: Path) -> dict:
@@ -40,7 +53,20 @@ def _write(path: Path, op: str, name: str, thing: dict | None) -> None:
         else:
             data["things"][name] = thing
         data["log"].append([op, name])
+        data["maxInFlight"] = max(data.get("maxInFlight", 0), _IN_FLIGHT[0])
         path.write_text(json.dumps(data))
+
+
+class _Writing:
+    """Counts the provider writes in progress (the store keeps the most seen at once)."""
+
+    def __enter__(self) -> None:
+        with _LOCK:
+            _IN_FLIGHT[0] += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with _LOCK:
+            _IN_FLIGHT[0] -= 1
 
 
 class ThingProvider(ResourceProvider):
@@ -71,7 +97,9 @@ class ThingProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = self._outs(props)
-        _write(self.store, "create", props["name"], outs)
+        with _Writing():
+            _meet(props.get("meet"))
+            _write(self.store, "create", props["name"], outs)
         return CreateResult(props["name"], outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -86,7 +114,8 @@ class ThingProvider(ResourceProvider):
         return UpdateResult(outs)
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        _write(self.store, "delete", id_, None)
+        with _Writing():
+            _write(self.store, "delete", id_, None)
 
 
 class Thing(Resource, module="toy", name="Thing"):
