@@ -150,12 +150,11 @@ class RemoteDecl:
 
 
 @dataclass(frozen=True)
-class SyncJobDecl:
-    """A `syncJobs` entry: the SyncJob resource's inputs and the remote entry it uses."""
+class JobDecl:
+    """A job entry (`syncJobs`, `pruneJobs`, `verifyJobs`): the job resource's inputs."""
 
     key: str
     inputs: dict[str, Any]
-    remote_key: str | None
 
     @property
     def server(self) -> str:
@@ -164,6 +163,13 @@ class SyncJobDecl:
     @property
     def job_id(self) -> str:
         return self.inputs["jobId"]
+
+
+@dataclass(frozen=True)
+class SyncJobDecl(JobDecl):
+    """A `syncJobs` entry, and the remote entry it uses."""
+
+    remote_key: str | None
 
 
 @dataclass(frozen=True)
@@ -223,20 +229,10 @@ class NamespaceDecl:
 
 
 @dataclass(frozen=True)
-class DatastoreJobDecl:
-    """A `pruneJobs` or `verifyJobs` entry: the job's inputs and the `namespaces` item it works in."""
+class DatastoreJobDecl(JobDecl):
+    """A `pruneJobs` or `verifyJobs` entry, and the `namespaces` item it works in."""
 
-    key: str
-    inputs: dict[str, Any]
     namespace_key: str | None = None
-
-    @property
-    def server(self) -> str:
-        return self.inputs.get("server")  # type: ignore[return-value]  # None: missing, reported
-
-    @property
-    def job_id(self) -> str:
-        return self.inputs["jobId"]
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,11 @@ from __future__ import annotations
 import pytest
 
 from pbs_sim.testing import start_simulator
+from tests.pbs_types.test_prune import SIMPLE2 as SIMPLE2_SNAPSHOTS
+from tests.pbs_types.test_prune import text
 from tests.sim.support import as_token, data, error, file_digest, grant, make_token, make_user
 
-SIMPLE2 = [  # proxmox-backup tests/prune.rs, test_prune_simple2
-    "2018-11-15T11:59:15Z",
-    "2019-11-15T11:59:15Z",
-    "2019-11-21T11:59:15Z",
-    "2019-11-22T11:59:15Z",
-    "2019-11-29T11:59:15Z",
-    "2019-12-01T11:59:15Z",
-    "2019-12-02T11:59:15Z",
-    "2019-12-03T11:59:15Z",
-    "2019-12-04T11:59:15Z",
-]
+SIMPLE2 = [text(s.backup_time) for s in SIMPLE2_SNAPSHOTS]  # proxmox-backup tests/prune.rs
 
 
 def make_prune(sim, job_id="p-1", **fields):
