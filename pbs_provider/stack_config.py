@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -607,14 +607,7 @@ class _Loader:
 
     def sync_jobs(self, servers: ServerDirectory, remotes: dict[str, RemoteDecl]) -> dict[str, SyncJobDecl]:
         decls: dict[str, SyncJobDecl] = {}
-        seen: dict[tuple[str, str], str] = {}
-        for key, entry in self.map(SYNC_JOBS_KEY).items():
-            path = f"{SYNC_JOBS_KEY}.{key}"
-            inputs = dict(entry)
-            meant = self.unknown_keys(path, inputs, SYNC_JOB_KEYS, "a sync job")
-            inputs.setdefault("jobId", key)
-            self.problems += _entry_problems(SyncJobSchema, path, inputs, set(), meant)
-            self.check_server(path, servers, inputs.get("server"))
+        for key, path, inputs in self.job_entries(SYNC_JOBS_KEY, SyncJobSchema, servers):
             remote_key = None
             remote, server = inputs.get("remote"), inputs.get("server")
             named = [d for d in remotes.values() if d.name == remote]
@@ -636,25 +629,14 @@ class _Loader:
                         f"declare it under `{REMOTES_KEY}` (with `adopt: true` for one that exists on "
                         "the PBS)"
                     )
-            ident = (str(inputs.get("server")), str(inputs.get("jobId")))
-            if ident in seen:
-                self.problems.append(
-                    f"{path}: job id {ident[1]!r} on server {ident[0]!r} is also used by "
-                    f"`{SYNC_JOBS_KEY}.{seen[ident]}`"
-                )
-            seen[ident] = key
             decls[key] = SyncJobDecl(key, inputs, remote_key)
         return decls
 
-    def datastore_jobs(
-        self,
-        section: str,
-        schema: type[PbsObject],
-        servers: ServerDirectory,
-        namespaces: dict[str, NamespaceDecl],
-    ) -> dict[str, DatastoreJobDecl]:
-        """`pruneJobs` / `verifyJobs`: job id -> the job's inputs (the key is the default `jobId`)."""
-        decls: dict[str, DatastoreJobDecl] = {}
+    def job_entries(
+        self, section: str, schema: type[PbsObject], servers: ServerDirectory
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(key, key path, inputs) of each entry of a job section, checked against `schema` (the key is
+        the default `jobId`; two entries may not use one job id on one server)."""
         seen: dict[tuple[str, str], str] = {}
         for key, entry in self.map(section).items():
             path = f"{section}.{key}"
@@ -670,6 +652,18 @@ class _Loader:
                     f"`{section}.{seen[ident]}`; give one of them another `jobId`"
                 )
             seen[ident] = key
+            yield key, path, inputs
+
+    def datastore_jobs(
+        self,
+        section: str,
+        schema: type[PbsObject],
+        servers: ServerDirectory,
+        namespaces: dict[str, NamespaceDecl],
+    ) -> dict[str, DatastoreJobDecl]:
+        """`pruneJobs` / `verifyJobs`: job id -> the job's inputs (the key is the default `jobId`)."""
+        decls: dict[str, DatastoreJobDecl] = {}
+        for key, _path, inputs in self.job_entries(section, schema, servers):
             place = (inputs.get("server"), inputs.get("store"), inputs.get("ns") or "")
             namespace_key = next(
                 (
