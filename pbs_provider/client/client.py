@@ -47,6 +47,8 @@ from pbs_types.version import PbsVersion
 
 logger = logging.getLogger(__name__)
 
+REAUTH_ATTEMPTS = 2
+"""How often one request is sent again after PBS rejected its ticket (401)."""
 AMBIGUOUS_STATUSES = frozenset({502, 503, 504})
 SYNC_LISTINGS = frozenset({"/config/sync", "/admin/sync"})
 ALL_DIRECTIONS_SINCE = PbsVersion(3, 2, 13)
@@ -367,7 +369,13 @@ class PbsClient:
         query = _query(params)
         headers = self._auth.headers(method) if authenticated else {}
         response = self._transport.send(method, path, params=query, body=body, headers=headers)
-        if response.status_code == 401 and authenticated and self._auth.renew_after_rejection(headers):
+        # A rejected ticket is renewed and the request sent again. Twice at most: the first retry may
+        # carry a ticket another thread obtained just before it expired too; the second logs in itself.
+        for _ in range(REAUTH_ATTEMPTS):
+            if not (
+                response.status_code == 401 and authenticated and self._auth.renew_after_rejection(headers)
+            ):
+                break
             headers = self._auth.headers(method)
             response = self._transport.send(method, path, params=query, body=body, headers=headers)
         if response.status_code >= 300:

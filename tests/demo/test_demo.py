@@ -146,7 +146,17 @@ def without_pulumi(path: str) -> str:
 
 
 def make(target: str, cwd: Path, path: str, offline: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", demo.OFFLINE_SWITCH))}
+    # as a user types it: not a sub-make of `make test` (which would print "Entering directory")
+    skip = (
+        "PULUMI_",
+        demo.OFFLINE_SWITCH,
+        "MAKEFLAGS",
+        "MAKELEVEL",
+        "MFLAGS",
+        "MAKE_TERMOUT",
+        "MAKE_TERMERR",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env["PATH"] = path
     if offline:
         env[demo.OFFLINE_SWITCH] = "1"

@@ -31,7 +31,8 @@ beyond what the fault-free control chain (`no fault`) sent for the same cell. A 
 verb never reached because it stopped at another resource's clear failure each time (a missing
 privilege stops every run at the same place) is *not reached*, and checked like the others.
 
-Each chain is its own test with its own time budget (`CHAIN_BUDGET`, pytest-timeout): the chains
+The engine runs one step at a time here (`parallel=1`), so that each cell is one operation meeting
+its fault. Each chain is its own test with its own time budget (`CHAIN_BUDGET`, pytest-timeout): the chains
 start in the background when the module's first test asks (two at a time, in test order), and
 each test waits for its own. The matrix's wall time (first start to last end) is in the report.
 """
@@ -106,8 +107,17 @@ class Chain:
         self.scenarios: list[Scenario] = []
         self.requests: dict[tuple[str, str], int] = {}
         """(kind, op) → requests the deployer sent to the cell's faulted request pattern."""
+        # One step at a time: each cell is one operation on one resource meeting its fault (a fault such
+        # as a clock jump would otherwise also hit the steps running beside it, and a verb that stops at
+        # a failure would cancel them). Parallel steps are covered by the shuffled-schedule runs of the
+        # program tests and by test_parallel_writers.py.
         self.world = World(
-            sim, tmp, password_auth=fault.password_auth, read_timeout=fault.read_timeout, token=fault.token
+            sim,
+            tmp,
+            password_auth=fault.password_auth,
+            read_timeout=fault.read_timeout,
+            token=fault.token,
+            parallel=1,
         )
         create_outside_objects(sim)
         fault.before_chain(self.world)

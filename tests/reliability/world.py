@@ -231,9 +231,11 @@ class World(StackRun):
         password_auth: bool = False,
         read_timeout: float | None = None,
         token: tuple[str, str] | None = None,
+        parallel: int | None = None,
     ) -> None:
         super().__init__(STACK, state_dir, {"onprem": sim})
         self.sim = sim
+        self.parallel = parallel  # the engine's step parallelism (None: Pulumi's default)
         self._hooks = SimHooks(sim) if isinstance(sim, SimHandle) else None
         self.plugin_log = PluginLog()
         self.rpc_hooks = RpcHooks()
@@ -284,6 +286,7 @@ class World(StackRun):
             rpc_hooks=self.rpc_hooks,
             plugin_log=self.plugin_log,
             **self.kwargs(),
+            **({} if self.parallel is None else {"parallel": self.parallel}),
         )
 
     # ---- looking ------------------------------------------------------------------------------
