@@ -52,6 +52,7 @@ from pbs_provider.client.errors import (
     hint_read_timeout,
     hint_untrusted_certificate,
 )
+from pbs_types.ids import normalize_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +223,17 @@ class Transport:
         if isinstance(error, requests.exceptions.SSLError) or isinstance(
             cause, Urllib3SSLError | ssl.SSLError
         ):
-            return self._tls_failure(str(cause), common)
+            tls = self._tls_failure(str(cause), common)
+            if tls is not None:
+                return tls
+            # the pinned certificate is the one presented (or nothing is, now): the handshake itself
+            # broke off, as when the server stops or restarts in the middle of it; no request was sent
+            return ConnectionFailed(
+                f"the TLS handshake with {where} broke off ({_verify_reason(str(cause))})",
+                reason="dropped",
+                hint=hint_dropped(server.host),
+                **common,
+            )
         if isinstance(error, requests.exceptions.ConnectTimeout):
             return ConnectionFailed(
                 f"connecting to {where} timed out after {server.connect_timeout:g}s",
@@ -266,10 +277,16 @@ class Transport:
             **common,
         )
 
-    def _tls_failure(self, detail: str, common: dict[str, Any]) -> TlsMismatch:
+    def _tls_failure(self, detail: str, common: dict[str, Any]) -> TlsMismatch | None:
+        """What the certificate has to do with a TLS failure; None when it is not the cause (the
+        presented certificate is the pinned one, or the server presents none at the moment)."""
         server = self._server
         presented = presented_fingerprint(server.host, server.port, server.connect_timeout)
         if server.fingerprint:
+            if presented is None or normalize_fingerprint(presented) == normalize_fingerprint(
+                server.fingerprint
+            ):
+                return None
             return TlsMismatch(
                 f"the certificate of {server.host} does not match the pinned fingerprint "
                 f"{server.fingerprint}",
