@@ -98,7 +98,7 @@ def judged(
 
 
 def test_pbs_killed_between_steps(pbs: SimProcess, tmp_path: Path) -> None:
-    world = World(pbs, tmp_path)
+    world = World(pbs, tmp_path, parallel=1)  # one step meets the restart, as in the fault matrix
     world.desire(*config(1))
     creates, restarts = [0], []
     first = pbs.proc
@@ -118,7 +118,7 @@ def test_pbs_killed_between_steps(pbs: SimProcess, tmp_path: Path) -> None:
 
 
 def test_pbs_killed_while_it_holds_a_create(pbs: SimProcess, tmp_path: Path) -> None:
-    world = World(pbs, tmp_path)
+    world = World(pbs, tmp_path, parallel=1)  # one step meets the restart, as in the fault matrix
     world.desire(*config(1))
     fault = pbs.inject_fault("POST", f"{API}/config/sync", delay=HOLD)
     first = pbs.proc
