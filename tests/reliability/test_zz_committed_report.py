@@ -68,12 +68,19 @@ def test_it_matches_this_run(committed: Report) -> None:
     # Verdicts are compared per (fault, operation) across the resource types: a verb stops at its first
     # failing resource, and which of several independent resources that is depends on the order the
     # program registered them in (any order, as in Pulumi), so one run's "failed clearly" at the
-    # token may be another's "not reached" there and "failed clearly" at the user.
+    # token may be another's "not reached" there and "failed clearly" at the user — and a refusal met
+    # earlier leaves more resources not reached. Those two are counted together; absorbed and did not
+    # survive must match exactly.
+    stopped = {
+        "failed clearly": "failed clearly or not reached",
+        "not reached": "failed clearly or not reached",
+    }
+
     def rows(report: Report) -> dict[tuple[str, str], Counter[str]]:
         found: dict[tuple[str, str], Counter[str]] = {}
         for s in report.scenarios:
             if s.section == "fault matrix":
-                found.setdefault((s.fault, s.op), Counter())[s.verdict] += 1
+                found.setdefault((s.fault, s.op), Counter())[stopped.get(s.verdict, s.verdict)] += 1
         return found
 
     now, then = rows(REPORT), rows(committed)
