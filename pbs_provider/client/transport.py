@@ -8,8 +8,10 @@
   since a Session is not guaranteed thread-safe. Sessions ignore the environment (no proxies,
   netrc or CA bundle from env vars that could bypass the pin) and keep no cookies.
 * urllib3's `Retry` retries connect failures for every method (nothing was sent) and, for GET,
-  PUT and DELETE only, read errors, read timeouts and 502/503/504, with exponential backoff and
-  jitter. POST is never retried here; the client decides (see `client.create`).
+  PUT and DELETE only, read errors, read timeouts, TLS handshakes that break off (a PBS restarting
+  while a connection is set up) and 502/503/504, with exponential backoff and jitter. A certificate
+  that fails verification or the pin is never retried. POST is never retried here; the client decides
+  (see `client.create`).
 * Transport failures become `ConnectionFailed` / `TlsMismatch` with a hint; no request object,
   header or body is kept on the raised error.
 """
@@ -80,11 +82,30 @@ class PinnedAdapter(HTTPAdapter):
         raise TypeError("the HTTP adapter holds sockets and must not be pickled")
 
 
+class TransportRetry(Retry):
+    """urllib3's `Retry`, which also counts a TLS handshake that broke off as a read error: retried
+    for the idempotent methods only, like a dropped connection (urllib3 counts every SSL error as
+    "other" and gives up at once, so a `GET /version` meeting a PBS restart failed)."""
+
+    def _is_read_error(self, err: Exception) -> bool:
+        return super()._is_read_error(err) or _is_broken_handshake(err)
+
+
+def _is_broken_handshake(err: Exception) -> bool:
+    """An SSL error that is not about the certificate: the peer closed or reset the handshake."""
+    if not isinstance(err, Urllib3SSLError):
+        return False
+    cause = err.args[0] if err.args else err
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return False
+    return "fingerprints did not match" not in str(cause).lower()
+
+
 def make_retry(server: ServerConfig) -> Retry:
     """urllib3 retry policy from the server's `RetrySettings` (see module docstring)."""
     settings = server.retry
     retries = settings.attempts - 1
-    return Retry(
+    return TransportRetry(
         total=retries,
         connect=retries,
         read=retries,
