@@ -25,8 +25,6 @@ from .types import CalendarEvent, Comment, DatastoreName, Integer, JobId, MaxDep
 
 PRUNE_JOB_SINCE = "2.2.2"
 
-Keep = Annotated[Integer, Field(ge=1)]
-
 
 class PruneJobSchema(AdoptablePbsObject, JobScheduleStatus):
     """A prune job: removes the snapshots of a datastore (or namespace) that its keep options do not keep."""
@@ -48,22 +46,22 @@ class PruneJobSchema(AdoptablePbsObject, JobScheduleStatus):
         default=None,
         description="Namespace levels below `ns` to prune (0 = `ns` only, 0-7); unset = all levels.",
     )
-    keep_last: Annotated[Keep | None, PbsField()] = Field(
+    keep_last: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest N snapshots."
     )
-    keep_hourly: Annotated[Keep | None, PbsField()] = Field(
+    keep_hourly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N hours that have one."
     )
-    keep_daily: Annotated[Keep | None, PbsField()] = Field(
+    keep_daily: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N days that have one."
     )
-    keep_weekly: Annotated[Keep | None, PbsField()] = Field(
+    keep_weekly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N ISO weeks that have one."
     )
-    keep_monthly: Annotated[Keep | None, PbsField()] = Field(
+    keep_monthly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N months that have one."
     )
-    keep_yearly: Annotated[Keep | None, PbsField()] = Field(
+    keep_yearly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N years that have one."
     )
     disable: Annotated[bool | None, PbsField(default=False)] = Field(
