@@ -186,7 +186,8 @@ VERIFY_JOB_CONFIG = ObjectSchema(
         "comment": Property(SINGLE_LINE_COMMENT),
         "schedule": Property(CALENDAR_EVENT),
         "ns": Property(NAMESPACE, since=(2, 2, 0)),
-        "max-depth": Property(NS_MAX_DEPTH_REDUCED, since=(2, 2, 0)),
+        # verify jobs use the plain `NS_MAX_DEPTH_SCHEMA` (default 7), prune jobs the reduced one
+        "max-depth": Property(NS_MAX_DEPTH, since=(2, 2, 0)),
         "read-threads": Property(
             IntegerSchema(IntegerRule("Read threads.", minimum=1, maximum=32), default=1),
             since=VERIFY_THREADS_SINCE,

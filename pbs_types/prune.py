@@ -114,11 +114,12 @@ def _mark_incomplete(marks: dict[int, PruneMark], snapshots: Sequence[Snapshot])
 
 
 def compute_prune_info(
-    snapshots: Sequence[Snapshot], options: KeepOptions, tz: dt.tzinfo = dt.UTC
+    snapshots: Sequence[Snapshot], options: KeepOptions, tz: dt.tzinfo | None = dt.UTC
 ) -> list[tuple[Snapshot, PruneMark]]:
     """Each snapshot of one backup group with its mark, newest first (as PBS returns them).
 
-    `tz` is the server's local time zone (PBS formats the periods with `strftime_local`). With no
+    `tz` is the server's local time zone (PBS formats the periods with `strftime_local`); None is
+    this host's local time (the `TZ` the process runs with, as for PBS itself). With no
     keep option set every unprotected snapshot is marked `remove`, as in PBS: callers that run a
     prune job must keep everything in that case (see `KeepOptions.keeps_something`).
     """
@@ -140,7 +141,7 @@ def compute_prune_info(
     ]
 
 
-def _period(pattern: str, tz: dt.tzinfo) -> Callable[[Snapshot], str]:
+def _period(pattern: str, tz: dt.tzinfo | None) -> Callable[[Snapshot], str]:
     def period_of(snapshot: Snapshot) -> str:
         return dt.datetime.fromtimestamp(snapshot.backup_time, tz).strftime(pattern)
 

@@ -3,8 +3,10 @@
 Source: pbs-api-types `src/jobs.rs` (`PruneJobConfig`, `PruneJobOptions`, `KeepOptions`),
 `src/datastore.rs` (`PRUNE_SCHEMA_KEEP_*`: each at least 1, `NS_MAX_DEPTH_REDUCED_SCHEMA`: 0..=7) and
 proxmox-backup `src/api2/config/prune.rs` (create, update with `delete[]`, Datastore.Modify on the job's
-datastore or namespace). Prune jobs exist since PBS 2.2.2. Which snapshots a run keeps is
-`pbs_types.prune.compute_prune_info`; a job without any keep option keeps everything.
+datastore or namespace). PBS does not check `max-depth` against the depth of `ns` for prune jobs (a run
+stops at the deepest level that can exist), so neither does this schema. Prune jobs exist since PBS
+2.2.2. Which snapshots a run keeps is `pbs_types.prune.compute_prune_info`; a job without any keep
+option keeps everything (PBS logs a warning and removes nothing).
 """
 
 from __future__ import annotations
@@ -18,12 +20,10 @@ from pbs_types.prune import KeepOptions
 from .base import AdoptablePbsObject
 from .field import PbsField
 from .job_status import JobScheduleStatus
-from .rules import RuleResult, VersionRequirement, cross_field_rule, max_depth_failure
+from .rules import VersionRequirement
 from .types import CalendarEvent, Comment, DatastoreName, Integer, JobId, MaxDepth, Namespace
 
 PRUNE_JOB_SINCE = "2.2.2"
-
-Keep = Annotated[Integer, Field(ge=1)]
 
 
 class PruneJobSchema(AdoptablePbsObject, JobScheduleStatus):
@@ -44,25 +44,24 @@ class PruneJobSchema(AdoptablePbsObject, JobScheduleStatus):
     )
     max_depth: Annotated[MaxDepth | None, PbsField()] = Field(
         default=None,
-        description="Namespace levels below `ns` to prune (0 = `ns` only); unset = all. The depth of "
-        "`ns` plus `maxDepth` must not exceed 7.",
+        description="Namespace levels below `ns` to prune (0 = `ns` only, 0-7); unset = all levels.",
     )
-    keep_last: Annotated[Keep | None, PbsField()] = Field(
+    keep_last: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest N snapshots."
     )
-    keep_hourly: Annotated[Keep | None, PbsField()] = Field(
+    keep_hourly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N hours that have one."
     )
-    keep_daily: Annotated[Keep | None, PbsField()] = Field(
+    keep_daily: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N days that have one."
     )
-    keep_weekly: Annotated[Keep | None, PbsField()] = Field(
+    keep_weekly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N ISO weeks that have one."
     )
-    keep_monthly: Annotated[Keep | None, PbsField()] = Field(
+    keep_monthly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N months that have one."
     )
-    keep_yearly: Annotated[Keep | None, PbsField()] = Field(
+    keep_yearly: Annotated[Integer | None, Field(ge=1), PbsField()] = Field(
         default=None, description="Keep the newest snapshot of each of the last N years that have one."
     )
     disable: Annotated[bool | None, PbsField(default=False)] = Field(
@@ -80,10 +79,6 @@ class PruneJobSchema(AdoptablePbsObject, JobScheduleStatus):
             keep_monthly=self.keep_monthly,
             keep_yearly=self.keep_yearly,
         )
-
-    @cross_field_rule("ns", "max_depth")
-    def _namespace_depth_limit(self) -> RuleResult:
-        return max_depth_failure("ns", self.ns, self.max_depth)
 
     def version_requirements(self) -> list[VersionRequirement]:
         return [VersionRequirement("jobId", "a prune job", PRUNE_JOB_SINCE), *super().version_requirements()]

@@ -2,8 +2,11 @@
 
 Source: pbs-api-types `src/jobs.rs` (`VerificationJobConfig`, `IGNORE_VERIFIED_BACKUPS_SCHEMA` default
 true, `VERIFICATION_OUTDATED_AFTER_SCHEMA` at least 0, `VERIFY_JOB_{READ,VERIFY}_THREADS_SCHEMA` 1..=32
-with defaults 1 and 4) and proxmox-backup `src/api2/config/verify.rs` (Datastore.Verify on the job's
-datastore or namespace). `ns`/`max-depth` exist since PBS 2.2.0, the thread counts since 4.0.20.
+with defaults 1 and 4; `max-depth` is `NS_MAX_DEPTH_SCHEMA`, 0..=7 with default 7) and proxmox-backup
+`src/api2/config/verify.rs` (Datastore.Verify on the job's datastore or namespace). PBS does not check
+`max-depth` against the depth of `ns` for verify jobs (a run stops at the deepest level that can
+exist), so neither does this schema. `ns`/`max-depth` exist since PBS 2.2.0, the thread counts since
+4.0.20.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from pydantic import Field
 from .base import AdoptablePbsObject
 from .field import PbsField
 from .job_status import JobScheduleStatus
-from .rules import RuleResult, cross_field_rule, max_depth_failure
 from .types import CalendarEvent, Comment, DatastoreName, Integer, JobId, MaxDepth, Namespace
 
 THREADS_SINCE = "4.0.20"
@@ -37,10 +39,10 @@ class VerifyJobSchema(AdoptablePbsObject, JobScheduleStatus):
     ns: Annotated[Namespace | None, PbsField(since="2.2.0")] = Field(
         default=None, description='Namespace to verify; unset or `""` is the root namespace.'
     )
-    max_depth: Annotated[MaxDepth | None, PbsField(since="2.2.0")] = Field(
+    max_depth: Annotated[MaxDepth | None, PbsField(since="2.2.0", default=7)] = Field(
         default=None,
-        description="Namespace levels below `ns` to verify (0 = `ns` only); unset = all. The depth of "
-        "`ns` plus `maxDepth` must not exceed 7.",
+        description="Namespace levels below `ns` to verify (0 = `ns` only, 0-7); unset = all levels "
+        "(PBS's default: 7).",
     )
     ignore_verified: Annotated[bool | None, PbsField(default=True)] = Field(
         default=None,
@@ -58,7 +60,3 @@ class VerifyJobSchema(AdoptablePbsObject, JobScheduleStatus):
         Integer | None, Field(ge=1, le=32), PbsField(since=THREADS_SINCE, default=4)
     ] = Field(default=None, description="Threads verifying chunks (1-32; PBS uses 4 when unset).")
     comment: Annotated[Comment | None, PbsField()] = Field(default=None, description="Free-text comment.")
-
-    @cross_field_rule("ns", "max_depth")
-    def _namespace_depth_limit(self) -> RuleResult:
-        return max_depth_failure("ns", self.ns, self.max_depth)

@@ -5,8 +5,11 @@ Both follow the same shape in proxmox-backup (`src/api2/config/prune.rs`, `verif
 (`/datastore/{store}[/{ns}]`), create refusing a taken id (`job '{id}' already exists.`), read, update
 under the file lock with the digest check and `delete[]`, delete (`job '{id}' does not exist.` as 404),
 a job state file per job, a status listing with `next-run`/`last-run-*` (a disabled job has no next
-run), and a manual run as a worker task. The kind-specific parts (the update rules and what a run does)
-live in `prune_jobs` and `verify_jobs`.
+run), and a manual run as a worker task. Neither kind checks `max-depth` against the depth of `ns` when
+saved (only sync jobs do, `src/api2/config/sync.rs`): a run walks at most the levels that exist below
+`ns` (`ListNamespacesRecursive::new_max_depth` in `pbs-datastore/src/hierarchy.rs`). The kind-specific
+parts (privileges, the update rules, how a job is stored and what a run does) live in `prune_jobs`
+and `verify_jobs`.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from typing import Any
 
 from pbs_sim import errors, grammar
 from pbs_sim.config_store import SectionConfigFile
-from pbs_sim.errors import ApiError
 from pbs_sim.models.backups import BackupGroup
+from pbs_sim.models.content_access import ContentAccess
 from pbs_sim.models.datastores import DatastoreStore, ns_components
 from pbs_sim.models.jobs import JobStates
 from pbs_sim.models.permissions import PermissionResolver
@@ -33,16 +36,6 @@ def acl_path(job: Job) -> list[str]:
     return ["datastore", job["store"], *ns_components(job.get("ns"))]
 
 
-def check_max_depth(job: Job) -> None:
-    """`BackupNamespace::check_max_depth` for the job's namespace and `max-depth`."""
-    if job.get("max-depth") is None:
-        return
-    try:
-        grammar.ids.check_namespace_max_depth(job.get("ns") or "", job["max-depth"])
-    except grammar.PbsValueError as exc:
-        raise ApiError(str(exc)) from None
-
-
 class DatastoreJobStore:
     """Config, status and runs of one datastore job kind; subclasses set the class attributes."""
 
@@ -50,7 +43,8 @@ class DatastoreJobStore:
     section_type: str
     jobtype: str
     schema: Any  # the ObjectSchema of the stored section
-    read_privs: tuple[str, ...]  # any of them lets a caller see the job
+    list_privs: tuple[str, ...]  # any of them lists the job (config and status listings)
+    read_privs: tuple[str, ...]  # any of them lets a caller read the job
     modify_priv: str  # needed to create, change, delete and run it
 
     def __init__(
@@ -69,6 +63,7 @@ class DatastoreJobStore:
         self._jobs = jobs
         self._tasks = tasks
         self._datastores = datastores
+        self._content = ContentAccess(datastores, perms, tasks)
         self._now = now
 
     # --- kind-specific hooks -----------------------------------------------------------------------
@@ -80,15 +75,20 @@ class DatastoreJobStore:
         """The schedule the status listing computes `next-run` from (None: no next run)."""
         return job.get("schedule")
 
+    def stored(self, job: Job) -> Job:
+        """The job as PBS serialises it into the file (e.g. a false `disable` is not written)."""
+        return job
+
     def worker_id(self, job: Job) -> str:
         raise NotImplementedError
 
-    def run_body(self, worker: WorkerTask, job: Job) -> None:
+    def run_body(self, worker: WorkerTask, job: Job, auth_id: str) -> None:
+        """What a run of `job`, started by `auth_id`, does (the worker task's body)."""
         raise NotImplementedError
 
     # --- access ------------------------------------------------------------------------------------
     def can_read(self, caller: str, job: Job) -> bool:
-        return bool(self._perms.lookup(caller, acl_path(job)) & set(self.read_privs))
+        return bool(self._perms.lookup(caller, acl_path(job)) & set(self.list_privs))
 
     def _check_modify(self, caller: str, job: Job) -> None:
         self._perms.check(caller, acl_path(job), self.modify_priv, partial=True)
@@ -119,7 +119,7 @@ class DatastoreJobStore:
     def create(self, caller: str, params: dict[str, Any]) -> None:
         job = dict(params)
         self._check_modify(caller, job)
-        check_max_depth(job)
+        job = self.stored(job)
         with self.file.locked():
             data, _ = self.file.read()
             if data.get(job["id"]) is not None:
@@ -138,8 +138,8 @@ class DatastoreJobStore:
                 job.pop(name, None)
             update = {k: v for k, v in params.items() if k not in ("id", "delete", "digest")}
             schedule_changed = self.apply_update(job, update)
-            check_max_depth(job)
             self._check_modify(caller, job)
+            job = self.stored(job)
             data.set(job_id, self.section_type, {k: v for k, v in job.items() if k != "id"})
             self.file.write(data)
         if schedule_changed:
@@ -185,7 +185,7 @@ class DatastoreJobStore:
 
         def body(worker: WorkerTask) -> None:
             self._datastores.require(job["store"])
-            self.run_body(worker, job)
+            self.run_body(worker, job, caller)
 
         def on_start(started: str) -> None:
             upid.append(started)
@@ -205,12 +205,21 @@ class DatastoreJobStore:
             lock.release()
             raise
 
-    def groups_in_scope(self, job: Job) -> Iterator[tuple[list[str], BackupGroup]]:
-        """Every backup group below the job's namespace, down to `max-depth` (full depth when unset)."""
+    def groups_in_scope(
+        self, job: Job, access: tuple[str, str, str] | None = None
+    ) -> Iterator[tuple[list[str], BackupGroup]]:
+        """`ListAccessibleBackupGroups` below the job's namespace, down to `max-depth` (full depth when
+        unset, and never below the 7 levels PBS allows). `access` is (auth id, the privilege that
+        overrides the owner check, the privilege an owner needs besides); None: every group."""
         anchor = ns_components(job.get("ns"))
         depth = job.get("max-depth")
+        depth = grammar.ids.MAX_NAMESPACE_DEPTH if depth is None else depth
         for ns in self._datastores.walk(
-            job["store"], anchor, grammar.ids.MAX_NAMESPACE_DEPTH if depth is None else depth
+            job["store"], anchor, min(depth, grammar.ids.MAX_NAMESPACE_DEPTH - len(anchor))
         ):
-            for group in self._datastores.content.groups(job["store"], ns):
+            if access is None:
+                groups = self._datastores.content.groups(job["store"], ns)
+            else:
+                groups = self._content.accessible_groups(access[0], job["store"], ns, *access[1:])
+            for group in groups:
                 yield ns, group

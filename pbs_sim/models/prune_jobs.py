@@ -1,9 +1,13 @@
 """Prune jobs: `prune.cfg`, PBS's update rules, and runs that remove what the keep options do not keep.
 
-Follows proxmox-backup `src/api2/config/prune.rs` (a root `ns` in an update clears it, `max-depth`
-above 7 is ignored, a schedule change resets the next run) and `src/server/prune_job.rs`
-(`prune_datastore`: per group `compute_prune_info` from `pbs_types.prune`, oldest first, protected
-snapshots kept, "No prune selection - keeping all files." when no keep option is set).
+Follows proxmox-backup `src/api2/config/prune.rs` (listed with Datastore.Audit or Datastore.Modify,
+read with Datastore.Audit, changed with Datastore.Modify; a root `ns` in an update clears it,
+`max-depth` above 7 is ignored, a schedule change resets the next run), pbs-api-types `src/jobs.rs`
+(`PruneJobConfig`: a false `disable` is not written) and `src/server/prune_job.rs` (`prune_datastore`:
+the groups the run's user may prune (`ListAccessibleBackupGroups` with Datastore.Modify, or
+Datastore.Prune on owned groups), per group `compute_prune_info` from `pbs_types.prune` in the
+server's local time, oldest first, protected snapshots kept; with no keep option the warning
+"No prune selection - keeping all files." and nothing removed).
 """
 
 from __future__ import annotations
@@ -24,13 +28,39 @@ _MARK_TEXT = {
 }
 
 
+def store_and_ns(store: str, ns: str | None) -> str:
+    """pbs-api-types `print_store_and_ns`."""
+    return f"datastore '{store}', namespace '{ns}'" if ns else f"datastore '{store}', root namespace"
+
+
+def depth_text(max_depth: int | None) -> str:
+    """How `prune_datastore` names the recursion depth."""
+    depth = grammar.ids.MAX_NAMESPACE_DEPTH if max_depth is None else max_depth
+    if depth == grammar.ids.MAX_NAMESPACE_DEPTH:
+        return "down to full depth"
+    return f"to depth {depth}" if depth > 0 else "non-recursive"
+
+
+def cli_prune_options(job: Job) -> str:
+    """`cli_prune_options_string`: `--ns`, `--max-depth`, then each keep option above 0."""
+    options = [f"--ns {job['ns']}"] if job.get("ns") else []
+    if job.get("max-depth") is not None:
+        options.append(f"--max-depth {job['max-depth']}")
+    options.extend(f"--{name} {job[name]}" for name in KEEP_FIELDS if job.get(name))
+    return " ".join(options)
+
+
 class PruneJobStore(DatastoreJobStore):
     file_name = "prune.cfg"
     section_type = "prune"
     jobtype = "prunejob"
     schema = api_types.PRUNE_JOB_CONFIG
+    list_privs = ("Datastore.Audit", "Datastore.Modify")
     read_privs = ("Datastore.Audit",)
     modify_priv = "Datastore.Modify"
+
+    def stored(self, job: Job) -> Job:
+        return {k: v for k, v in job.items() if not (k == "disable" and v is False)}
 
     def apply_update(self, job: Job, update: dict[str, Any]) -> bool:
         if "store" in update:
@@ -57,29 +87,26 @@ class PruneJobStore(DatastoreJobStore):
     def worker_id(self, job: Job) -> str:
         return f"{job['store']}:{job['ns']}" if job.get("ns") else job["store"]
 
-    def run_body(self, worker: WorkerTask, job: Job) -> None:
+    def run_body(self, worker: WorkerTask, job: Job, auth_id: str) -> None:
         worker.log(f"prune job '{job['id']}'")
-        store, max_depth = job["store"], job.get("max-depth")
-        where = f"datastore {store}" + (f" namespace {job['ns']}" if job.get("ns") else "")
-        if max_depth is None or max_depth == grammar.ids.MAX_NAMESPACE_DEPTH:
-            depth = "down to full depth"
-        elif max_depth > 0:
-            depth = f"to depth {max_depth}"
-        else:
-            depth = "non-recursive"
+        store = job["store"]
+        where, depth = store_and_ns(store, job.get("ns")), depth_text(job.get("max-depth"))
         worker.log(f"Starting datastore prune on {where}, {depth}")
         keep = KeepOptions.from_pbs(job)
         keep_all = not keep.keeps_something()
         if keep_all:
+            # `warn!`: counted as a warning (the task ends `WARNINGS: 1`); PBS 4.2's task log layer
+            # writes the line as it is, without the `WARN: ` of `WorkerTask.warn`
+            worker.warnings += 1
             worker.log("No prune selection - keeping all files.")
         else:
-            rendered = " ".join(f"--{name} {job[name]}" for name in KEEP_FIELDS if job.get(name))
-            worker.log(f"retention options: {rendered}")
+            worker.log(f"retention options: {cli_prune_options(job)}")
         backups = self._datastores.content
-        for ns, group in self.groups_in_scope(job):
+        for ns, group in self.groups_in_scope(job, (auth_id, "Datastore.Modify", "Datastore.Prune")):
             snapshots = {snap.time: snap for snap in backups.snapshots(store, ns, group)}
             selection = [Snapshot(t, finished=True, protected=s.protected) for t, s in snapshots.items()]
-            marks = list(reversed(compute_prune_info(selection, keep)))  # delete older snapshots first
+            # the server's local time zone, as PBS's `strftime_local`
+            marks = list(reversed(compute_prune_info(selection, keep, tz=None)))  # delete older first
             worker.log(f'Pruning group {"/".join(ns)}:"{group}"')
             for info, mark in marks:
                 snap = snapshots[info.backup_time]

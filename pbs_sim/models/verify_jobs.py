@@ -1,22 +1,58 @@
 """Verify jobs: `verification.cfg`, PBS's update rules, and runs that mark snapshots verified.
 
-Follows proxmox-backup `src/api2/config/verify.rs` (a root `ns` in an update is ignored, `max-depth`
-above 7 is ignored, a blank comment clears it) and `src/server/verify_job.rs` / `src/backup/verify.rs`
-(`verify_filter`: with `ignore-verified` (default true) a verified snapshot is skipped unless its last
-verification is older than `outdated-after` days). The simulator stores no chunks, so every verified
-snapshot is `ok`; its manifest's `verify_state` records the task, as PBS does, and the snapshot
-listing shows it (which sync's `verified-only` reads).
+Follows proxmox-backup `src/api2/config/verify.rs` (listed and read with Datastore.Audit or
+Datastore.Verify, changed with Datastore.Verify; a root `ns` in an update is ignored, `max-depth` above
+7 is ignored, a blank comment clears it), `src/server/verify_job.rs` (worker id `{store}:{id}`, every
+group below `ns` whoever owns it) and `src/backup/verify.rs` (`verify_all_backups`: groups sorted by
+type and id across namespaces, `host/benchmark` left out, each group's snapshots newest first with the
+progress after each; `verify_filter`: with `ignore-verified` (default true) a verified snapshot is
+skipped unless its last verification is older than `outdated-after` days). The simulator stores no
+chunks, so every verified snapshot is `ok`; its manifest's `verify_state` records the task, as PBS
+does, and the snapshot listing shows it (which sync's `verified-only` reads).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pbs_sim import api_types, grammar
+from pbs_sim.models.backups import BackupGroup
 from pbs_sim.models.datastore_jobs import DatastoreJobStore, Job
 from pbs_sim.models.tasks import Upid, WorkerTask
 
 SECONDS_PER_DAY = 86400
+BENCHMARK_GROUP = BackupGroup("host", "benchmark")
+
+
+@dataclass
+class StoreProgress:
+    """pbs-datastore `StoreProgress` and how it prints (`percentage done: ...`)."""
+
+    total_groups: int
+    done_groups: int = 0
+    done_snapshots: int = 0
+    group_snapshots: int = 0
+
+    def percentage(self) -> float:
+        per_groups = self.done_groups / self.total_groups
+        if self.group_snapshots == 0:
+            return per_groups
+        return per_groups + (1 / self.total_groups) * (self.done_snapshots / self.group_snapshots)
+
+    def __str__(self) -> str:
+        done = f"{self.percentage() * 100:.2f}%"
+        current = self.done_groups + 1 if self.done_groups < self.total_groups else self.done_groups
+        if self.group_snapshots == 0:
+            return f"{done} ({self.done_groups}/{self.total_groups} groups)"
+        if self.total_groups == 1:
+            return f"{done} ({self.done_snapshots}/{self.group_snapshots} snapshots)"
+        if self.done_snapshots == self.group_snapshots:
+            return f"{done} ({current}/{self.total_groups} groups)"
+        return (
+            f"{done} ({self.done_groups}/{self.total_groups} groups, "
+            f"{self.done_snapshots}/{self.group_snapshots} snapshots in group #{current})"
+        )
 
 
 class VerifyJobStore(DatastoreJobStore):
@@ -24,6 +60,7 @@ class VerifyJobStore(DatastoreJobStore):
     section_type = "verification"
     jobtype = "verificationjob"
     schema = api_types.VERIFY_JOB_CONFIG
+    list_privs = ("Datastore.Audit", "Datastore.Verify")
     read_privs = ("Datastore.Audit", "Datastore.Verify")
     modify_priv = "Datastore.Verify"
 
@@ -62,19 +99,29 @@ class VerifyJobStore(DatastoreJobStore):
         days = (self._now() - Upid.parse(verify_state["upid"]).starttime) // SECONDS_PER_DAY
         return days > outdated_after
 
-    def run_body(self, worker: WorkerTask, job: Job) -> None:
+    def run_body(self, worker: WorkerTask, job: Job, auth_id: str) -> None:
         store = job["store"]
         worker.log(f"Starting datastore verify job '{self.worker_id(job)}'")
         worker.log(f"verify datastore {store}")
         backups = self._datastores.content
-        scope = list(self.groups_in_scope(job))
+        scope = [(ns, group) for ns, group in self.groups_in_scope(job) if group != BENCHMARK_GROUP]
+        scope.sort(key=lambda item: item[1].sort_key())
         worker.log(f"found {len(scope)} groups")
-        for ns, group in scope:
-            for snap in backups.snapshots(store, ns, group):
-                name = f"{store}:{'/'.join(ns) + '/' if ns else ''}{snap.dir_name}"
-                if not self.needs_verify(job, snap.unprotected.get("verify_state")):
+        progress = StoreProgress(len(scope))
+        for position, (ns, group) in enumerate(scope):
+            progress.done_groups, progress.done_snapshots = position, 0
+            snapshots = sorted(backups.snapshots(store, ns, group), key=lambda s: s.time, reverse=True)
+            progress.group_snapshots = len(snapshots)
+            worker.log(f"verify group {store}:{group} ({len(snapshots)} snapshots)")
+            for done, snap in enumerate(snapshots, start=1):
+                name = f"{store}:{snap.dir_name}"
+                if self.needs_verify(job, snap.unprotected.get("verify_state")):
+                    worker.log(f"verify {name}")
+                    for archive in snap.files:
+                        worker.log(f"  check {archive['filename']}")
+                    snap.unprotected["verify_state"] = {"state": "ok", "upid": str(worker.upid)}
+                    backups.write_snapshot(store, ns, snap)
+                else:
                     worker.log(f"SKIPPED: verify {name} (recently verified)")
-                    continue
-                worker.log(f"verify {name}")
-                snap.unprotected["verify_state"] = {"state": "ok", "upid": str(worker.upid)}
-                backups.write_snapshot(store, ns, snap)
+                progress.done_snapshots = done
+                worker.log(f"percentage done: {progress}")

@@ -53,9 +53,23 @@ def test_prune_job_preview_rules(stack):
         "prune", "p", {**PRUNE, "keepDaily": 0, "schedule": "every full moon", "maxDepth": 8}
     )
     assert {prop for prop, _ in failures} == {"keepDaily", "schedule", "maxDepth"}
-    failures = stack.check("prune", "p", {**PRUNE, "ns": "a/b/c/d/e/f", "maxDepth": 2})
-    assert failures and failures[0][0] == "maxDepth"
+    # PBS checks max-depth against the depth of ns for sync jobs only (src/api2/config/sync.rs);
+    # a prune or verify run stops at the deepest level there can be, so both are accepted
+    assert stack.check("prune", "p", {**PRUNE, "ns": "a/b/c/d/e/f", "maxDepth": 2}) == []
+    assert stack.check("verify", "v", {**VERIFY, "ns": "a/b/c/d/e/f", "maxDepth": 7}) == []
     assert stack.check("prune", "p", {k: v for k, v in PRUNE.items() if k != "schedule"})[0][0] == "schedule"
+
+
+def test_a_prune_job_saved_with_disable_false_reads_back_without_it(stack, cloud):
+    # PBS does not write a false `disable` (pbs-api-types jobs.rs, skip_serializing_if = is_false)
+    assert stack.up("prune", "p", {**PRUNE, "disable": False}) == "create"
+    assert "disable" not in config(cloud, "prune", "keep-dr")
+    stack.refresh("p")  # reads the job back (and the status outputs)
+    assert stack.plan("prune", "p", {**PRUNE, "disable": False}) == ("same", [])
+    assert stack.up("prune", "p", {**PRUNE, "disable": True}) == "update"
+    assert config(cloud, "prune", "keep-dr")["disable"] is True
+    assert stack.up("prune", "p", PRUNE) == "update"  # sent as delete[] disable
+    assert "disable" not in config(cloud, "prune", "keep-dr")
 
 
 def test_prune_jobs_need_pbs_2_2_2(stack):

@@ -143,9 +143,13 @@ def test_prune_run_keeps_exactly_what_pbs_keeps(pbs_sim):
 def test_prune_run_without_keep_options_keeps_everything(pbs_sim):
     pbs_sim.seed_content({"store1": [{"group": "vm/100", "snapshots": 3}]})
     data(make_prune(pbs_sim))
-    upid, _ = run(pbs_sim, "prune", "p-1")
+    upid, status = run(pbs_sim, "prune", "p-1")
     assert len(pbs_sim.snapshot_names("store1")) == 3
+    # a warning (`warn!` in prune_job.rs): the line as it is, and the task ends with one warning
     assert "No prune selection - keeping all files." in pbs_sim.task_log(upid)
+    assert status["exitstatus"] == "WARNINGS: 1"
+    job = {j["id"]: j for j in data(pbs_sim.api("GET", "/admin/prune"))}["p-1"]
+    assert job["last-run-state"] == "WARNINGS: 1"
 
 
 def test_prune_run_stays_in_its_namespace_and_depth(pbs_sim):
