@@ -95,10 +95,7 @@ class PruneJobStore(DatastoreJobStore):
         keep = KeepOptions.from_pbs(job)
         keep_all = not keep.keeps_something()
         if keep_all:
-            # `warn!`: counted as a warning (the task ends `WARNINGS: 1`); PBS 4.2's task log layer
-            # writes the line as it is, without the `WARN: ` of `WorkerTask.warn`
-            worker.warnings += 1
-            worker.log("No prune selection - keeping all files.")
+            worker.warn("No prune selection - keeping all files.")  # `warn!`: the task ends `WARNINGS: 1`
         else:
             worker.log(f"retention options: {cli_prune_options(job)}")
         backups = self._datastores.content

@@ -75,10 +75,10 @@ class PbsSyncRunner:
             raise SyncError(errors.no_such_section("remote", name).message)
 
         def log(level: str, message: str) -> None:
-            if level == "warn":
-                worker.warn(message)
+            if level in ("warn", "error"):
+                worker.warn(message)  # both are counted and written without a level prefix
             else:
-                worker.log(f"{level.upper()}: {message}")
+                worker.log(message)
 
         client = self._connect(remote, log)
         clients.append(client)

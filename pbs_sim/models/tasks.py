@@ -132,8 +132,10 @@ class WorkerTask:
                 handle.write(f"{stamp}: {line}\n")
 
     def warn(self, message: str) -> None:
+        """A `warn!`/`error!` inside a worker: PBS 4.2's task log layer (proxmox-log
+        `tasklog_layer.rs`) writes the line as it is and counts it; the task ends `WARNINGS: n`."""
         self.warnings += 1
-        self.log(f"WARN: {message}")
+        self.log(message)
 
 
 _STATUS_RE = re.compile(r"^(?P<stamp>\S+): TASK (?P<rest>.*)$")

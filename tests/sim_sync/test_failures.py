@@ -80,7 +80,7 @@ def test_push_without_datastore_backup_on_the_target(seeded):
     state, log = run(onprem, "push1")
     assert state == "Sync failed with some errors!"
     refused = "missing permissions 'Datastore.Backup' on '/datastore/offsite'"
-    assert f"WARN: [vm/100]: Encountered errors: {D1}: {refused}" in log
+    assert f"[vm/100]: Encountered errors: {D1}: {refused}" in log
     assert cloud.content("offsite") == {"offsite": []}
 
 
@@ -148,9 +148,9 @@ def test_fingerprint_mismatch_on_a_self_signed_certificate(seeded):
     state, log = run(onprem, "push1")
     assert state == "client error (Connect)"
     assert log[2:5] == [
-        "WARN: WARNING: certificate fingerprint does not match expected fingerprint!",
-        f"WARN: expected:    {WRONG_FP}",
-        "ERROR: certificate validation failed - Certificate fingerprint was not confirmed.",
+        "WARNING: certificate fingerprint does not match expected fingerprint!",
+        f"expected:    {WRONG_FP}",
+        "certificate validation failed - Certificate fingerprint was not confirmed.",
     ]
     ok(onprem.api("PUT", "/config/remote/other", json={"delete": ["fingerprint"]}))
     assert run(onprem, "push1")[0] == "client error (Connect)"  # self-signed and nothing pinned

@@ -81,11 +81,11 @@ def test_target_refuses_to_create_namespaces(onprem, cloud):
     state, log = run(onprem, "push1")
     assert state == "Sync failed with some errors!"
     assert (
-        "WARN: Encountered error: Creation of remote namespace tenant failed, remote returned error: "
+        "Encountered error: Creation of remote namespace tenant failed, remote returned error: "
         "permission check failed - missing Datastore.Modify on /datastore/offsite"
     ) in log
     failed = "Failed to sync datastore 'store1', root namespace into datastore 'offsite', namespace 'tenant'!"
-    assert f"WARN: {failed}" in log
+    assert f"{failed}" in log
     assert cloud.content("offsite") == {"offsite": []}
 
 
@@ -99,7 +99,7 @@ def test_job_owner_may_not_create_remote_namespaces(onprem, cloud):
     state, log = run(onprem, "push1")
     assert state == "Sync failed with some errors!"
     assert (
-        "WARN: Encountered error: Creating remote namespace not allowed: "
+        "Encountered error: Creating remote namespace not allowed: "
         "missing permissions 'Remote.DatastoreModify' on '/remote/other/offsite/tenant'"
     ) in log
     ok(cloud.api("POST", "/admin/datastore/offsite/namespace", json={"name": "tenant"}))  # pre-created: fine
@@ -121,8 +121,7 @@ def test_groups_owned_by_someone_else_are_skipped_when_visible(onprem, cloud):
     state, log = run(onprem, "push1")
     assert state == "WARNINGS: 1"
     assert (
-        "WARN: [vm/100]: Group 'vm/100' not owned by remote user 'sync@pbs!push' on target, skipping upload"
-        in log
+        "[vm/100]: Group 'vm/100' not owned by remote user 'sync@pbs!push' on target, skipping upload" in log
     )
     assert names(cloud, "offsite") == [f"ct/200/{D1}", f"vm/100/{D1}"]
     [status] = ok(onprem.api("GET", "/admin/sync", params={"sync-direction": "push"}))
@@ -137,9 +136,9 @@ def test_groups_owned_by_someone_else_fail_the_owner_check(onprem, cloud):
     state, log = run(onprem, "push1")
     assert state == "Sync failed with some errors!"
     assert (
-        f"WARN: [vm/100]: Encountered errors: {D1}: backup owner check failed (sync@pbs!push != other@pbs)"
+        f"[vm/100]: Encountered errors: {D1}: backup owner check failed (sync@pbs!push != other@pbs)"
     ) in log
-    assert "WARN: [vm/100]: Failed to push group vm/100 to remote!" in log
+    assert "[vm/100]: Failed to push group vm/100 to remote!" in log
     assert names(cloud, "offsite") == [f"ct/200/{D1}", f"vm/100/{D1}"]  # the other groups went through
 
 
