@@ -245,7 +245,7 @@ def _check_deployer(c: JobCheck, declared: list[KnownJob]) -> None:
             facts,
             facts.auth_id,
             need,
-            who=f"the stack's login `{facts.auth_id}` on server `{known.server}`",
+            who=f"the stack's login `{facts.auth_id}`",
             check="deployer",
             key=f"{SERVERS_KEY}.{known.server}.authId",
         )
