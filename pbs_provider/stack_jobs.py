@@ -85,6 +85,37 @@ class StackJob:
         return default if value is None or value == "" else value
 
 
+@dataclass(frozen=True)
+class Place:
+    """A datastore namespace (the anchor of a job's end) on one server of the stack."""
+
+    server: str
+    store: str
+    ns: str
+
+    def overlaps(self, other: Place) -> bool:
+        """Same server and datastore, and one namespace is the other or below it."""
+        if (self.server, self.store) != (other.server, other.store):
+            return False
+        a, b = self.ns, other.ns
+        return not a or not b or a == b or a.startswith(f"{b}/") or b.startswith(f"{a}/")
+
+    def __str__(self) -> str:
+        return f"`{self.store}{'/' + self.ns if self.ns else ''}` on `{self.server}`"
+
+
+def job_ends(job: StackJob) -> tuple[Place | None, Place | None]:
+    """(source, target) of a job; None for an end on a server this stack does not have."""
+    local = Place(job.server, str(job.get("store")), job.get("ns", ""))
+    other_server = job.server if job.remote is None else job.remote.other_server
+    other = (
+        None
+        if other_server is None
+        else Place(other_server, str(job.get("remoteStore")), job.get("remoteNs", ""))
+    )
+    return (local, other) if job.direction == "push" else (other, local)
+
+
 def _url_endpoint(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     return (parts.hostname or "").lower(), parts.port or DEFAULT_PORT

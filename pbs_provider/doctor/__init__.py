@@ -11,6 +11,9 @@ config key to change (`findings`). The checks, in order:
   and carry the privileges the direction needs there, the datastore and namespace exist there;
 * `content` — the source holds something to sync (a namespace mismatch transfers nothing) and no
   group at the target belongs to someone else;
+* `retention` — a prune or verify job covers the job's target (declared in the stack or already
+  on the server), a prune there keeps at least what `transferLast` brings in per run, and the
+  stack's login may create the declared ones;
 * `loops` — no two jobs of the stack copy each other's groups back and forth (config only).
 
 The doctor only reads. It is not wired into the providers' `check`: `check` runs at every
@@ -28,6 +31,7 @@ from pbs_provider.doctor.findings import ERROR, OK, WARNING, Finding, Report
 from pbs_provider.doctor.local import check_local
 from pbs_provider.doctor.loops import check_loops
 from pbs_provider.doctor.remote import check_remote
+from pbs_provider.doctor.retention import check_retention
 from pbs_provider.doctor.servers import check_servers
 from pbs_provider.stack_config import StackConfig, StackConfigError, problem_parts
 from pbs_provider.stack_jobs import stack_jobs
@@ -50,8 +54,11 @@ def run_doctor(
         )
         say(f"checking {job.entry}{reach}")
         check = JobCheck(config, job, servers, probe_timeout)
+        remote = None
         if check_local(check):
-            check_content(check, check_remote(check))
+            remote = check_remote(check)
+            check_content(check, remote)
+        check_retention(check, remote)
         report.extend(check.findings)
     report.extend(check_loops(jobs))
     return report

@@ -37,7 +37,8 @@ class Side:
     anchor: str
 
 
-def _under(side: Side, max_depth: int | None) -> list[Group]:
+def groups_under(side: Side, max_depth: int | None) -> list[Group]:
+    """The backup groups at `side`'s anchor and `max_depth` levels below it (None: every level)."""
     depth = MAX_NAMESPACE_DEPTH - namespace_depth(side.anchor) if max_depth is None else max_depth
     found: list[Group] = []
     for ns in side.facts.namespaces(side.store, side.anchor, depth):
@@ -49,7 +50,8 @@ def _relative(ns: str, anchor: str) -> str:
     return ns[len(anchor) :].lstrip("/") if anchor else ns
 
 
-def _sides(c: JobCheck, remote: RemoteSide | None) -> tuple[Side, Side] | None:
+def job_sides(c: JobCheck, remote: RemoteSide | None) -> tuple[Side, Side] | None:
+    """(source, target) of the job as the doctor can read them; None when the other end is unreadable."""
     shape, local = c.shape, c.local
     assert local is not None
     here = Side(local, shape.store, shape.ns or "")
@@ -64,12 +66,12 @@ def _sides(c: JobCheck, remote: RemoteSide | None) -> tuple[Side, Side] | None:
 def check_content(c: JobCheck, remote: RemoteSide | None) -> None:
     """The namespace-mismatch and owner checks (see the module docstring)."""
     blocked = [f for f in c.findings if f.level == ERROR and f.check in ("datastore", "namespace")]
-    sides = _sides(c, remote)
+    sides = job_sides(c, remote)
     if sides is None or blocked:
         return  # a missing datastore or namespace is reported already
     source, target = sides
     try:
-        groups = _under(source, c.job.get("maxDepth"))
+        groups = groups_under(source, c.job.get("maxDepth"))
     except NotFound as missing:
         c.ok(
             "content",
@@ -106,7 +108,9 @@ def _nothing_to_sync(c: JobCheck, source: Side, under_anchor: list[Group], filte
         )
         return
     try:
-        elsewhere = [g for g in _under(Side(source.facts, source.store, ""), None) if g not in under_anchor]
+        elsewhere = [
+            g for g in groups_under(Side(source.facts, source.store, ""), None) if g not in under_anchor
+        ]
     except PbsError:
         elsewhere = []
     if elsewhere:

@@ -4,8 +4,11 @@ Every method maps PBS's answer to a plain value and leaves the client's typed er
 (`AuthenticationFailed`, `PermissionDenied`, `NotFound`, `ConnectionFailed`) to the checks, which
 turn them into findings. Endpoints: datastores (`GET /admin/datastore`), namespaces
 (`GET /admin/datastore/{store}/namespace`), backup groups (`GET /admin/datastore/{store}/groups`),
-privileges (`GET /access/permissions`, the token ∩ user intersection for a token), users and
-tokens (`/access/users/…`) and remotes (`/config/remote/{name}`).
+snapshots of a group (`GET /admin/datastore/{store}/snapshots`), privileges
+(`GET /access/permissions`, the token ∩ user intersection for a token), users and tokens
+(`/access/users/…`), remotes (`/config/remote/{name}`) and prune and verify jobs (`GET /config/prune`,
+`GET /config/verify`: PBS lists only the jobs the caller holds Datastore.Audit, or Modify (prune) /
+Verify (verify), on).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, TypeVar
 
 from pbs_provider.client import NotFound, PbsClient, api_path
 from pbs_types.ids import namespace_depth
+from pbs_types.prune import Snapshot
 
 T = TypeVar("T")
 
@@ -112,6 +116,29 @@ class PbsFacts:
             ]
 
         return self._once(("groups", store, ns), read)
+
+    def snapshots(self, store: str, group: Group) -> list[Snapshot]:
+        """The snapshots of one backup group (any order), as the prune selection reads them."""
+
+        def read() -> list[Snapshot]:
+            params = {"ns": group.ns or None, "backup-type": group.type, "backup-id": group.id}
+            data = self.client.get(api_path("admin", "datastore", store, "snapshots"), params).data
+            return [
+                Snapshot(int(item["backup-time"]), protected=bool(item.get("protected", False)))
+                for item in (data if isinstance(data, list) else [])
+                if isinstance(item, Mapping) and isinstance(item.get("backup-time"), int)
+            ]
+
+        return self._once(("snapshots", store, group.ns, group.name), read)
+
+    def datastore_jobs(self, kind: str) -> list[dict[str, Any]]:
+        """The prune (`kind` "prune") or verify ("verify") jobs configured on the server."""
+
+        def read() -> list[dict[str, Any]]:
+            data = self.client.get(api_path("config", kind)).data
+            return [dict(i) for i in (data if isinstance(data, list) else []) if isinstance(i, Mapping)]
+
+        return self._once(("datastore-jobs", kind), read)
 
     def _maybe(self, path: str) -> dict[str, Any] | None:
         try:

@@ -13,41 +13,16 @@ below it); group filters are compared on the backup types and the groups they na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pbs_provider.doctor.findings import WARNING, Finding
-from pbs_provider.stack_jobs import StackJob
+from pbs_provider.stack_jobs import Place, StackJob, job_ends
 from pbs_types.group_filter import FilterKind, GroupFilter, apply_group_filters
 from pbs_types.ids import BACKUP_TYPES
 
 
-@dataclass(frozen=True)
-class Place:
-    server: str
-    store: str
-    ns: str
-
-    def overlaps(self, other: Place) -> bool:
-        if (self.server, self.store) != (other.server, other.store):
-            return False
-        a, b = self.ns, other.ns
-        return not a or not b or a == b or a.startswith(f"{b}/") or b.startswith(f"{a}/")
-
-    def __str__(self) -> str:
-        return f"`{self.store}{'/' + self.ns if self.ns else ''}` on `{self.server}`"
-
-
 def places(job: StackJob) -> tuple[Place, Place] | None:
     """(source, target) of a job, when both ends are servers of the stack."""
-    local = Place(job.server, str(job.get("store")), job.get("ns", ""))
-    if job.remote is None:
-        other_server: str | None = job.server
-    else:
-        other_server = job.remote.other_server
-    if other_server is None:
-        return None
-    other = Place(other_server, str(job.get("remoteStore")), job.get("remoteNs", ""))
-    return (local, other) if job.direction == "push" else (other, local)
+    source, target = job_ends(job)
+    return (source, target) if source is not None and target is not None else None
 
 
 def _filters(job: StackJob) -> list[GroupFilter]:

@@ -24,14 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pbs_types.ids import ROOT_USERID
+from pbs_types.job_scope import PRUNE as PRUNE_JOB
 from pbs_types.roles import NO_ACCESS, ROLE_PRIVILEGES
 
-AUDIT, MODIFY, READ, BACKUP, PRUNE = (
+AUDIT, MODIFY, READ, BACKUP, PRUNE, VERIFY = (
     "Datastore.Audit",
     "Datastore.Modify",
     "Datastore.Read",
     "Datastore.Backup",
     "Datastore.Prune",
+    "Datastore.Verify",
 )
 
 
@@ -247,3 +249,13 @@ def remote_needs(job: JobShape, remote_ns_exists: bool = True) -> list[Need]:
             partial=frozenset({BACKUP}),
         )
     ]
+
+
+def datastore_job_need(kind: str, store: str, ns: str | None, job_id: str) -> Need:
+    """What the deployer needs on a prune (`kind` "prune") or verify job's datastore or namespace to
+    create, change or delete it: Datastore.Modify (proxmox-backup `src/api2/config/prune.rs`),
+    Datastore.Verify (`src/api2/config/verify.rs`)."""
+    privilege = MODIFY if kind == PRUNE_JOB else VERIFY
+    return Need(
+        datastore_path(store, ns), (frozenset({privilege}),), f"to create and change {kind} job `{job_id}`"
+    )

@@ -16,6 +16,7 @@ from .rules import (
     push_remove_vanished,
     remote_fingerprint,
     server_tls,
+    target_retention,
     token_expiry,
 )
 from .stack_facts import StackFactsReader, read_stack_facts
@@ -33,4 +34,5 @@ def build_policies(read_facts: StackFactsReader = read_stack_facts) -> list[Poli
         server_tls.policy(read_facts),
         remote_fingerprint.policy(read_facts),
         token_expiry.policy(),
+        target_retention.policy(read_facts),
     ]

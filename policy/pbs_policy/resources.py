@@ -22,6 +22,8 @@ USER_TYPE: Final = TYPE_PREFIX + "User"
 API_TOKEN_TYPE: Final = TYPE_PREFIX + "ApiToken"
 ACL_ENTRY_TYPE: Final = TYPE_PREFIX + "AclEntry"
 NAMESPACE_TYPE: Final = TYPE_PREFIX + "Namespace"
+PRUNE_JOB_TYPE: Final = TYPE_PREFIX + "PruneJob"
+VERIFY_JOB_TYPE: Final = TYPE_PREFIX + "VerifyJob"
 REPLICATION_TYPE: Final = "pbs:index:Replication"
 
 STACK_KEYS: Final = {
@@ -29,6 +31,8 @@ STACK_KEYS: Final = {
     REMOTE_TYPE: "remotes",
     API_TOKEN_TYPE: "tokens",
     USER_TYPE: "users",
+    PRUNE_JOB_TYPE: "pruneJobs",
+    VERIFY_JOB_TYPE: "verifyJobs",
 }
 """The stack-config map whose keys name these resources (the program names each resource by its key)."""
 REPLICATION_CHILDREN: Final = {
@@ -60,6 +64,12 @@ def config_key(urn: str, field: str) -> str:
         own = REPLICATION_FIELDS.get((resource_type, field), field)
         return f"replications.{name.removesuffix(suffix)}.{own}"
     return f"{STACK_KEYS.get(resource_type, resource_type.rsplit(':', 1)[-1])}.{name}.{field}"
+
+
+def config_entry(urn: str) -> str:
+    """The stack-config entry that declares the resource `urn`: `replications.<key>` for a child of a
+    `replications` entry, else `<map>.<resource name>` (`syncJobs.push-cloud`)."""
+    return config_key(urn, "-").rpartition(".")[0]
 
 
 class _Unknown(Enum):
@@ -110,6 +120,10 @@ class SyncJobView:
     run_on_mount: Maybe
     rate_in: Maybe
     rate_out: Maybe
+    store: Maybe = None
+    ns: Maybe = None
+    remote_store: Maybe = None
+    remote_ns: Maybe = None
 
     @classmethod
     def from_props(cls, urn: str, name: str, props: Mapping[str, Any]) -> SyncJobView:
@@ -125,6 +139,10 @@ class SyncJobView:
             run_on_mount=read_prop(props, "runOnMount"),
             rate_in=read_prop(props, "rateIn"),
             rate_out=read_prop(props, "rateOut"),
+            store=read_prop(props, "store"),
+            ns=read_prop(props, "ns"),
+            remote_store=read_prop(props, "remoteStore"),
+            remote_ns=read_prop(props, "remoteNs"),
         )
 
     @property

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from pbs_provider.doctor import Report, run_doctor
-from tests.run.support import DEV_REMOTE_TOKEN, dev_remotes, dev_stack, dev_world, loaded
+from tests.run.support import DEV_REMOTE_TOKEN, RETENTION, dev_remotes, dev_stack, dev_world, loaded
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def world(pbs_sim_factory):
 
 @pytest.fixture
 def stack(world, tmp_path):
-    run = dev_stack(world, tmp_path)
+    run = dev_stack(world, tmp_path, **RETENTION)
     result = run.up()
     assert result.ok, result.diagnostics
     return run
@@ -63,6 +63,7 @@ def test_a_healthy_deployment_has_no_findings_beyond_content(stack):
         for check in ("datastore", "deployed", "deployer", "owner", "reach", "fingerprint", "credentials"):
             assert (subject, check) in checks
     assert ("job push-cloud", "remote-privileges") in checks
+    assert {("job push-cloud", "retention"), ("job pull-templates", "prune")} <= checks
     assert {("server onprem", "server"), ("server cloud", "server")} <= checks
 
 

@@ -14,7 +14,7 @@ from pbs_provider.doctor import Report, run_doctor
 from pbs_provider.run import RunSettings, run_job
 from pbs_provider.stack_jobs import find_job, stack_jobs
 from pbs_provider.tasks import TaskOutcome
-from tests.run.support import DEV_REMOTE_TOKEN, dev_remotes, dev_stack, dev_world, loaded
+from tests.run.support import DEV_REMOTE_TOKEN, RETENTION, dev_remotes, dev_stack, dev_world, loaded
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ class Scenario:
 
     def __init__(self, world, tmp_path) -> None:
         self.world = world
-        self.stack = dev_stack(world, tmp_path)
+        self.stack = dev_stack(world, tmp_path, **RETENTION)
 
     def doctor(self) -> Report:
         result = self.stack.up()

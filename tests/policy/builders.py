@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pbs_policy.resources import API_TOKEN_TYPE, REMOTE_TYPE, SYNC_JOB_TYPE
+from pbs_policy.resources import (
+    API_TOKEN_TYPE,
+    PRUNE_JOB_TYPE,
+    REMOTE_TYPE,
+    SYNC_JOB_TYPE,
+    VERIFY_JOB_TYPE,
+)
 from pbs_policy.stack_facts import StackFacts, parse_servers
 from pulumi_policy import (
     Policy,
@@ -33,11 +39,15 @@ def _options() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
 
 
-def resource(resource_type: str, name: str, props: Mapping[str, Any]) -> PolicyResource:
+def resource(
+    resource_type: str, name: str, props: Mapping[str, Any], parent_type: str | None = None
+) -> PolicyResource:
+    """`parent_type`: the type of a component the resource is a child of (`pbs:index:Replication`)."""
+    qualified = f"{parent_type}${resource_type}" if parent_type else resource_type
     return PolicyResource(
         resource_type,
         unknown_checking_proxy(dict(props)),
-        urn(resource_type, name),
+        urn(qualified, name),
         name,
         _options(),
         None,
@@ -59,6 +69,16 @@ def push_job(job_id: str, remote: Any, server: str = "onprem", **props: Any) -> 
 def remote(name: str, host: str, server: str = "onprem", **props: Any) -> PolicyResource:
     base = {"server": server, "name": name, "host": host, "authId": f"sync-{name}@pbs!push", "password": "pw"}
     return resource(REMOTE_TYPE, name, {**base, **props})
+
+
+def prune_job(name: str, server: str, store: str, **props: Any) -> PolicyResource:
+    base = {"server": server, "jobId": name, "store": store, "schedule": "daily", "keepLast": 7}
+    return resource(PRUNE_JOB_TYPE, name, {**base, **props})
+
+
+def verify_job(name: str, server: str, store: str, **props: Any) -> PolicyResource:
+    base = {"server": server, "jobId": name, "store": store, "schedule": "sat 03:00"}
+    return resource(VERIFY_JOB_TYPE, name, {**base, **props})
 
 
 def api_token(userid: str, token_name: str, server: str = "cloud", **props: Any) -> PolicyResource:

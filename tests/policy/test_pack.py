@@ -22,7 +22,7 @@ def _stack_names():
 
 
 def test_policy_names_are_unique_and_not_reserved():
-    assert len(BY_NAME) == len(POLICIES) == 7
+    assert len(BY_NAME) == len(POLICIES) == 8
     assert "all" not in BY_NAME
 
 
@@ -79,6 +79,13 @@ def test_outside_dev_rules_are_off_in_dev_and_mandatory_elsewhere(name):
     assert _levels("dev")[name] == EnforcementLevel.DISABLED
     for stack in (None, "staging", "prod"):
         assert _levels(stack)[name] == EnforcementLevel.MANDATORY
+
+
+def test_target_retention_is_off_in_dev_advisory_in_staging_and_mandatory_in_prod():
+    assert _levels(None)["sync-target-pruned-or-verified"] == EnforcementLevel.ADVISORY
+    assert _levels("dev")["sync-target-pruned-or-verified"] == EnforcementLevel.DISABLED
+    assert _levels("staging")["sync-target-pruned-or-verified"] == EnforcementLevel.ADVISORY
+    assert _levels("prod")["sync-target-pruned-or-verified"] == EnforcementLevel.MANDATORY
 
 
 def test_token_expiry_is_mandatory_in_prod_only():

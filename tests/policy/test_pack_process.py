@@ -175,8 +175,12 @@ def test_stack_rules_read_the_servers_from_the_stack_config(pack_factory):
         "push-job-dedicated-remote",
         "remote-fingerprint-for-self-signed-target",
         "server-tls-verified",
+        "sync-target-pruned-or-verified",  # the pack imports the checkout's pbs_types for it
     ]
     assert len(by_policy["push-job-dedicated-remote"]) == 2
+    assert ["on server 'cloud'" in d.message for d in by_policy["sync-target-pruned-or-verified"]] == [
+        True
+    ] * 2
     [tls] = by_policy["server-tls-verified"]
     assert "server 'onprem'" in tls.message and "stack 'prod'" in tls.message
     assert tls.enforcementLevel == analyzer_pb2.MANDATORY

@@ -126,6 +126,13 @@ def _generated(pbs_sim_factory, tmp_path):
     entries = every_option(onprem, cloud)
     assert unused_keys(entries) == set()
     run = replications_stack({"onprem": onprem, "cloud": cloud}, tmp_path, **entries)
+    # both targets verified (sync-target-pruned-or-verified)
+    targets = {"cloud": "offsite", "onprem": "store1"}
+    run.set(
+        verifyJobs={
+            f"verify-{s}": {"server": n, "store": s, "schedule": "sat 03:00"} for n, s in targets.items()
+        }
+    )
     return entries, run
 
 

@@ -105,6 +105,26 @@ CLASSIC: dict[str, Any] = {
 }
 
 
+# Prune and verify jobs for both datastores, so that each job's target is looked after (the doctor's
+# retention check): pass as `dev_stack(world, path, **RETENTION)`.
+RETENTION = {
+    "pruneJobs": {
+        f"prune-{store}": {
+            "server": server,
+            "store": store,
+            "schedule": "daily",
+            "keepLast": 3,
+            "keepDaily": 7,
+        }
+        for server, store in (("cloud", "offsite"), ("onprem", "store1"))
+    },
+    "verifyJobs": {
+        f"verify-{store}": {"server": server, "store": store, "schedule": "sat 03:00"}
+        for server, store in (("cloud", "offsite"), ("onprem", "store1"))
+    },
+}
+
+
 def classic_config() -> dict[str, Any]:
     """The classic config (a copy), keys without the project namespace."""
     return copy.deepcopy(CLASSIC)

@@ -8,7 +8,7 @@ import pytest
 
 from pbs_provider.__main__ import main
 from pbs_provider.doctor import run_doctor
-from tests.run.support import PASSPHRASE, dev_stack, dev_world, loaded, write_project
+from tests.run.support import PASSPHRASE, RETENTION, dev_stack, dev_world, loaded, write_project
 
 
 def names(count: int, group: str, first_day: int = 1) -> list[str]:
@@ -46,7 +46,7 @@ def run_now(tmp_path, monkeypatch, capsys):
 
 
 def test_push_then_pull_replicate_exactly_the_expected_snapshots(world, tmp_path, run_now):
-    stack = dev_stack(world, tmp_path)
+    stack = dev_stack(world, tmp_path, **RETENTION)
     assert stack.up().ok
     report = run_doctor(loaded(stack), probe_timeout=2)
     assert report.errors == [], "\n".join(report.lines())
