@@ -23,9 +23,10 @@ def test_example_stack_previews_deploys_and_converges(stack, pbs_sim_factory, tm
 
     preview = run.preview()
     assert preview.ok, preview.diagnostics
-    expected = {("create", k) for k in remote_keys} | {
-        ("create", k) for k in config["pbs-replication:syncJobs"]
-    }
+    jobs = [
+        k for section in ("syncJobs", "pruneJobs", "verifyJobs") for k in config[f"pbs-replication:{section}"]
+    ]
+    expected = {("create", k) for k in remote_keys} | {("create", k) for k in jobs}
     assert set(preview.ops()) == expected
 
     up = run.up()
@@ -34,4 +35,8 @@ def test_example_stack_previews_deploys_and_converges(stack, pbs_sim_factory, tm
         sim = sims[job["server"]]
         live = sim.api("GET", f"/config/sync/{key}").json()["data"]
         assert live["remote"] == job["remote"] and live["schedule"] == job["schedule"]
+    for section, path in (("pruneJobs", "prune"), ("verifyJobs", "verify")):
+        for key, job in config[f"pbs-replication:{section}"].items():
+            live = sims[job["server"]].api("GET", f"/config/{path}/{key}").json()["data"]
+            assert (live["store"], live["schedule"]) == (job["store"], job["schedule"])
     assert run.preview().ops() == []
