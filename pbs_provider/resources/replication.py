@@ -207,7 +207,7 @@ class ReplicationArgs(BaseModel):
         f"`schedule` (default `{DEFAULT_PRUNE_SCHEDULE}`), `maxDepth`, `comment`, `disable`, `jobId` "
         "(default: the sync job's id).",
     )
-    verify: bool | dict[str, Any] | None = Field(
+    verify: dict[str, Any] | None = Field(
         default=None,
         description="A verify job on the target datastore/namespace: `true`, or `VerifyJob` options "
         f"(`schedule`, default `{DEFAULT_VERIFY_SCHEDULE}`; `ignoreVerified`, `outdatedAfter`, `maxDepth`, "
@@ -501,7 +501,7 @@ def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> li
             f"{path}.deleteEmptyNamespace: the target is the datastore's root namespace, which the "
             "replication does not create or delete (set `target.ns`, or drop this option)"
         )
-    if plan.prune_job_inputs is not None and not any(plan.prune_job_inputs.get(k) for k in KEEP_OPTIONS):
+    if plan.prune_job_inputs is not None and not any(k in plan.prune_job_inputs for k in KEEP_OPTIONS):
         problems.append(
             f"{path}.retention: sets no keep option: a prune job without one keeps every snapshot; set at "
             f"least one of {', '.join(KEEP_OPTIONS)} (or remove `retention`)"
