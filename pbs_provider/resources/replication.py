@@ -104,10 +104,10 @@ DEFAULT_PRUNE_SCHEDULE = "hourly"
 """What PBS's GUI proposes for a new prune job (`www/window/PruneJobEdit.js`); PBS's API requires one."""
 DEFAULT_VERIFY_SCHEDULE = "daily"
 """What PBS's GUI proposes for a new verify job (`www/window/VerifyJobEdit.js`)."""
-TARGET_JOBS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
-    # key -> (noun, options, default schedule, default comment prefix)
-    "retention": ("prune job", RETENTION_OPTIONS, DEFAULT_PRUNE_SCHEDULE, "retention"),
-    "verify": ("verify job", VERIFY_OPTIONS, DEFAULT_VERIFY_SCHEDULE, "verification"),
+TARGET_JOBS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    # key -> (noun, options, default schedule)
+    "retention": ("prune job", RETENTION_OPTIONS, DEFAULT_PRUNE_SCHEDULE),
+    "verify": ("verify job", VERIFY_OPTIONS, DEFAULT_VERIFY_SCHEDULE),
 }
 
 
@@ -428,7 +428,7 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         **adopt,
     }
     target_jobs = {
-        key: _target_job(name, args, key, job["jobId"], adopt)
+        key: _target_job(args, key, job["jobId"], adopt)
         for key in TARGET_JOBS
         if args.target_job_options(key) is not None
     }
@@ -451,19 +451,16 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
     )
 
 
-def _target_job(
-    name: str, args: ReplicationArgs, key: str, job_id: str, adopt: dict[str, Any]
-) -> dict[str, Any]:
+def _target_job(args: ReplicationArgs, key: str, job_id: str, adopt: dict[str, Any]) -> dict[str, Any]:
     """The PruneJob (`retention`) or VerifyJob (`verify`) inputs: on the target datastore and namespace,
-    the sync job's id and the GUI's schedule unless given, a comment naming the replication."""
-    _noun, _options, schedule, purpose = TARGET_JOBS[key]
+    with the sync job's id and the GUI's schedule unless given."""
+    schedule = TARGET_JOBS[key][2]
     inputs = {
         "server": args.target.server,
         "jobId": job_id,
         "store": args.target.store,
         "ns": args.target.ns or None,
         "schedule": schedule,
-        "comment": f"{purpose} of replication {name}",
         **(args.target_job_options(key) or {}),
         **adopt,
     }

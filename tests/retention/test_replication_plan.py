@@ -61,12 +61,12 @@ def test_a_push_gets_its_jobs_on_the_target_server_datastore_and_namespace():
     p = plan({**PUSH, "retention": {"keepLast": 3, "keepDaily": 7}, "verify": True})
     assert p.prune_job_inputs == {
         "server": "cloud", "jobId": "push-cloud", "store": "offsite", "ns": "onprem",
-        "schedule": DEFAULT_PRUNE_SCHEDULE, "comment": "retention of replication push-cloud",
+        "schedule": DEFAULT_PRUNE_SCHEDULE,
         "keepLast": 3, "keepDaily": 7,
     }  # fmt: skip
     assert p.verify_job_inputs == {
         "server": "cloud", "jobId": "push-cloud", "store": "offsite", "ns": "onprem",
-        "schedule": DEFAULT_VERIFY_SCHEDULE, "comment": "verification of replication push-cloud",
+        "schedule": DEFAULT_VERIFY_SCHEDULE,
     }  # fmt: skip
     assert (DEFAULT_PRUNE_SCHEDULE, DEFAULT_VERIFY_SCHEDULE) == ("hourly", "daily")  # PBS GUI's proposals
 
@@ -76,7 +76,7 @@ def test_a_pull_gets_them_on_its_own_server_the_target_and_the_root_namespace_ha
     assert p.job_server == "onprem" and p.prune_job_inputs is None
     assert p.verify_job_inputs == {
         "server": "onprem", "jobId": "tmpl", "store": "store1", "schedule": "daily",
-        "comment": "verification of replication pull-templates", "outdatedAfter": 30,
+        "outdatedAfter": 30,
     }  # fmt: skip
 
 
