@@ -41,10 +41,11 @@ environment variables:
 
 EXPORT_HELP = f"""\
 Read everything replication needs from live PBS servers — the `servers` entry, remotes, sync jobs
-(push and pull), users, API tokens, ACL entries and namespaces — and print it as a stack file whose
-entries carry `adopt: true`, so that `pulumi up` takes them over without changing them. Secrets PBS
-never returns are listed as the `pulumi config set --secret` commands to run. `root@pam`, the login
-of the export and their ACL entries are left out (managing them could lock the stack out).
+(push and pull), users, API tokens, ACL entries, namespaces, prune and verify jobs — and print it as a
+stack file whose entries carry `adopt: true`, so that `pulumi up` takes them over without changing
+them. Secrets PBS never returns are listed as the `pulumi config set --secret` commands to run.
+`root@pam`, the login of the export and their ACL entries are left out (managing them could lock the
+stack out).
 
 examples:
   PBS_SECRET=… {PROG} export --url https://pbs1.example:8007 --auth-id root@pam!export \\
@@ -346,7 +347,8 @@ def parser() -> argparse.ArgumentParser:
         "--replications",
         action="store_true",
         help="emit each set that is exactly a replication (user, token, ACLs, remote, job on two of the "
-        "servers read) as one `replications` entry",
+        "servers read) as one `replications` entry, with the prune and verify jobs on its target as its "
+        "`retention` and `verify`",
     )
     export.add_argument(
         "--stack", help="stack name for the printed commands (default: --from-stack or <stack>)"

@@ -1,9 +1,10 @@
 """Export what exists on live PBS servers as stack config, every entry with `adopt: true`.
 
 This is how a setup built in the GUI comes under management. For each server read, the export
-holds its `servers` entry and its remotes, sync jobs (push ones too), users, API tokens, ACL entries
-and namespaces. Values are read through the schema models, so they come out exactly as the
-providers compare them, and a following `pulumi up` adopts every object without changing it.
+holds its `servers` entry and its remotes, sync jobs (push ones too), users, API tokens, ACL entries,
+namespaces, prune jobs and verify jobs. Values are read through the schema models, so they come out
+exactly as the providers compare them, and a following `pulumi up` adopts every object without changing
+it.
 
 Left out on purpose, because managing them would let a `pulumi destroy` lock the stack out:
 `root@pam`, the user the export logs in as, its token and their ACL entries. Group ACLs are left
@@ -15,7 +16,9 @@ With `fold_replications`, a set that is exactly what a `replications` entry woul
 user, its token, the ACL entries of both, the target namespace, the remote and the job, on two of
 the servers read) is emitted as that one entry instead of its parts. Its remote's password is its
 token's secret, which PBS shows only once: the entry carries `regenerate`, so that the first `up`
-renews the secret and hands it to the remote (the only writes of that `up`).
+renews the secret and hands it to the remote (the only writes of that `up`). A prune job (with keep
+options) or a scheduled verify job on that replication's target datastore and namespace becomes its
+`retention` / `verify` (one of each); every other one stays a `pruneJobs` / `verifyJobs` entry.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import yaml
 from pbs_provider.client import DEFAULT_PORT, PbsClient
 from pbs_provider.resources.replication import (
     JOB_OPTIONS,
+    KEEP_OPTIONS,
+    TARGET_JOBS,
     ReplicationArgs,
     ReplicationPlan,
     plan_replication,
@@ -39,14 +44,17 @@ from pbs_provider.schemas.acl_entry import AclEntrySchema
 from pbs_provider.schemas.api_token import ApiTokenSchema
 from pbs_provider.schemas.base import PbsObject
 from pbs_provider.schemas.namespace import NamespaceSchema
+from pbs_provider.schemas.prune_job import PruneJobSchema
 from pbs_provider.schemas.remote import RemoteSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.user import UserSchema
+from pbs_provider.schemas.verify_job import VerifyJobSchema
 from pbs_provider.servers import SECRETS_KEY, SERVERS_KEY
 from pbs_provider.stack_config import (
     ACLS_KEY,
     NAMESPACE,
     NAMESPACES_KEY,
+    PRUNE_JOBS_KEY,
     REMOTE_PASSWORDS_KEY,
     REMOTES_KEY,
     REPLICATIONS_KEY,
@@ -54,6 +62,7 @@ from pbs_provider.stack_config import (
     TOKENS_KEY,
     USER_PASSWORDS_KEY,
     USERS_KEY,
+    VERIFY_JOBS_KEY,
 )
 from pbs_types.ids import ROOT_USERID, parse_authid
 
@@ -81,6 +90,8 @@ class Export:
     acls: list[dict[str, Any]] = field(default_factory=list)
     namespaces: list[dict[str, Any]] = field(default_factory=list)
     replications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prune_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    verify_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     left_out: list[str] = field(default_factory=list)
     """What was not exported, and why (shown as comments)."""
 
@@ -95,6 +106,8 @@ class Export:
             ACLS_KEY: self.acls,
             NAMESPACES_KEY: self.namespaces,
             REPLICATIONS_KEY: self.replications,
+            PRUNE_JOBS_KEY: self.prune_jobs,
+            VERIFY_JOBS_KEY: self.verify_jobs,
         }
         return {f"{NAMESPACE}:{key}": value for key, value in sections.items() if value}
 
@@ -138,15 +151,20 @@ def read_server(source: Source, export: Export, progress: Progress) -> None:
     export.servers[server] = dict(source.entry)
     own = _own_ids(source)
 
-    progress(f"{server}: reading remotes and sync jobs")
+    progress(f"{server}: reading remotes, sync, prune and verify jobs")
     for data in client.get("/config/remote").data or []:
         key = _key(data["name"], server, export.remotes)
         entry = _entry(RemoteSchema, data, server, identity=False)
         export.remotes[key] = entry if key == data["name"] else {"name": data["name"], **entry}
-    for data in client.get("/config/sync", params={"sync-direction": "all"}).data or []:
-        key = _key(data["id"], server, export.sync_jobs)
-        entry = _entry(SyncJobSchema, data, server, identity=False)
-        export.sync_jobs[key] = entry if key == data["id"] else {"jobId": data["id"], **entry}
+    for path, schema, jobs, params in (
+        ("/config/sync", SyncJobSchema, export.sync_jobs, {"sync-direction": "all"}),
+        ("/config/prune", PruneJobSchema, export.prune_jobs, None),
+        ("/config/verify", VerifyJobSchema, export.verify_jobs, None),
+    ):
+        for data in client.get(path, params=params).data or []:
+            key = _key(data["id"], server, jobs)
+            entry = _entry(schema, data, server, identity=False)
+            jobs[key] = entry if key == data["id"] else {"jobId": data["id"], **entry}
 
     progress(f"{server}: reading users, API tokens and ACL entries")
     for data in client.get("/access/users", params={"include_tokens": True}).data or []:
@@ -357,7 +375,10 @@ def fold(export: Export) -> None:
             del export.sync_jobs[key]
         export.acls = [a for i, a in enumerate(export.acls) if i not in parts["acls"]]
         export.namespaces = [n for i, n in enumerate(export.namespaces) if i not in parts["namespaces"]]
-        export.replications[name] = _declaration(name, args, export)
+        export.replications[name] = {
+            **_declaration(name, args, export),
+            **_target_jobs(export, plan.job["jobId"], args),
+        }
         export.left_out.append(
             f"{REPLICATIONS_KEY}.{name}: the secret of its token (PBS shows it only once): the first `up` "
             f"renews it (`regenerate: {ADOPT_TRIGGER}`) and gives the new one to its remote"
@@ -386,6 +407,34 @@ def _declaration(name: str, args: ReplicationArgs, export: Export) -> dict[str, 
     # adopting renews it (the remote gets the new one in the same `up`).
     entry["regenerate"] = ADOPT_TRIGGER
     return entry
+
+
+def _target_jobs(export: Export, sync_job_id: str, args: ReplicationArgs) -> dict[str, Any]:
+    """`retention` / `verify` of a folded replication: the prune job (with keep options) and the scheduled
+    verify job on exactly its target datastore and namespace, taken out of `pruneJobs` / `verifyJobs`
+    (the one with the sync job's id first). Defaults the plan fills in again are left out."""
+    target = (args.target.server, args.target.store, args.target.ns or "")
+    found: dict[str, Any] = {}
+    for key, jobs in (("retention", export.prune_jobs), ("verify", export.verify_jobs)):
+        schedule = TARGET_JOBS[key][2]
+        fits = [
+            k
+            for k, job in jobs.items()
+            if (job["server"], job.get("store"), job.get("ns") or "") == target
+            and (any(o in job for o in KEEP_OPTIONS) if key == "retention" else "schedule" in job)
+        ]
+        if not fits:
+            continue
+        job_key = min(fits, key=lambda k: jobs[k].get("jobId", k) != sync_job_id)
+        job = jobs.pop(job_key)
+        options = {k: v for k, v in job.items() if k not in ("server", "store", "ns", "adopt")}
+        options.setdefault("jobId", job_key)
+        if options["jobId"] == sync_job_id:
+            del options["jobId"]
+        if options.get("schedule") == schedule:
+            del options["schedule"]
+        found[key] = options or True  # `verify: true` is a verify job with every default
+    return found
 
 
 ADOPT_TRIGGER = "adopted"

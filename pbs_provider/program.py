@@ -7,7 +7,8 @@ here, at deploy time, from the named server's certificate (`GET /nodes/localhost
 The target side follows the same rule: users before their tokens and ACL entries, tokens before
 the remotes whose password is their secret (`passwordFromToken`), parent namespaces before their
 children; each `replications` entry becomes a `Replication` component (its remote pins the other
-server's certificate when that one is self-signed).
+server's certificate when that one is self-signed; its prune and verify jobs wait for the target
+namespace).
 """
 
 from __future__ import annotations
@@ -141,8 +142,9 @@ def remote_side(config: StackConfig, side: TargetSide, job: Any) -> list[pulumi.
 
 
 def replication_summary(config: StackConfig) -> dict[str, Any]:
-    """Per replication: where its job runs, which remote user and token it uses where, and what removing it
-    keeps (shown by the CLI as a removed or changed output when the entry goes or its target moves)."""
+    """Per replication: where its job runs, which remote user and token it uses where, its prune and verify
+    jobs on the target (if any), and what removing it keeps (shown by the CLI as a removed or changed output
+    when the entry goes or its target moves)."""
     return {
         key: {
             "direction": r.plan.direction,
@@ -153,6 +155,8 @@ def replication_summary(config: StackConfig) -> dict[str, Any]:
             "tokenId": r.plan.token_id,
             "role": r.plan.role,
             "keptOnRemoval": kept_on_removal(r.plan, r.namespace_key is not None),
+            **({"pruneJobId": r.plan.prune_job_inputs["jobId"]} if r.plan.prune_job_inputs else {}),
+            **({"verifyJobId": r.plan.verify_job_inputs["jobId"]} if r.plan.verify_job_inputs else {}),
         }
         for key, r in config.replications.items()
     }

@@ -880,11 +880,22 @@ class _Loader:
         pinned = {"fingerprint"} if decl.fingerprint_from else set()
         children.append(("remote", RemoteSchema, remote, {"password", *pinned}))
         children.append(("job", SyncJobSchema, plan.job, set()))
+        if plan.prune_job_inputs is not None:
+            children.append(("prune job", PruneJobSchema, plan.prune_job_inputs, set()))
+        if plan.verify_job_inputs is not None:
+            children.append(("verify job", VerifyJobSchema, plan.verify_job_inputs, set()))
+        # the options the entry sets itself: a failure names their key path
+        own = {
+            "job": ("", set(plan.options)),
+            "prune job": ("retention.", set(decl.args.target_job_options("retention") or ())),
+            "verify job": ("verify.", set(decl.args.target_job_options("verify") or ())),
+        }
         for child, schema, inputs, unknown in children:
             for failure in schema.validate_inputs(inputs, unknown=unknown).failures:
-                message = failure.message.removeprefix(f"`{failure.field}`: ")
-                if child == "job" and failure.field in plan.options:
-                    self.problems.append(f"{path}.{failure.field}: {message}")
+                message = _rule(failure.field, failure.message)
+                prefix, options = own.get(child, ("", set()))
+                if failure.field in options:
+                    self.problems.append(f"{path}.{prefix}{failure.field}: {message}")
                 else:
                     self.problems.append(f"{path}: its {child} `{failure.field}`: {message}")
 
@@ -897,6 +908,12 @@ class _Loader:
             owners[_ident("sync job", j.server, j.job_id)] = f"`{SYNC_JOBS_KEY}.{j.key}`"
         for t in config.tokens.values():
             owners[_ident("API token", t.server, t.token_id)] = f"`{TOKENS_KEY}.{t.key}`"
+        for noun, section, jobs in (
+            ("prune job", PRUNE_JOBS_KEY, config.prune_jobs),
+            ("verify job", VERIFY_JOBS_KEY, config.verify_jobs),
+        ):
+            for d in jobs.values():
+                owners[_ident(noun, d.server, d.job_id)] = f"`{section}.{d.key}`"
         for a in config.acls.values():
             i = a.inputs
             owners[_ident("ACL entry", *(i.get(k) for k in ("server", "path", "authId", "role")))] = (
@@ -909,6 +926,14 @@ class _Loader:
                 _ident("sync job", plan.job_server, plan.job["jobId"]),
                 _ident("API token", plan.access_server, plan.token_id),
                 *(_ident("ACL entry", a["server"], a["path"], a["authId"], a["role"]) for a in plan.acls),
+                *(
+                    _ident(noun, job["server"], job["jobId"])
+                    for noun, job in (
+                        ("prune job", plan.prune_job_inputs),
+                        ("verify job", plan.verify_job_inputs),
+                    )
+                    if job is not None
+                ),
             ]
             for ident in made:
                 holder = owners.setdefault(ident, f"`{REPLICATIONS_KEY}.{key}`")
@@ -916,7 +941,8 @@ class _Loader:
                     what = f"{ident[0]} {' '.join(repr(p) for p in ident[2:])} on server {ident[1]!r}"
                     self.problems.append(
                         f"{REPLICATIONS_KEY}.{key}: creates {what}, which {holder} also declares: remove one "
-                        "(or give the replication another `remoteName`/`jobId`/`tokenName`)"
+                        "(or give the replication another `remoteName`/`jobId`/`tokenName`, or its "
+                        "`retention`/`verify` another `jobId`)"
                     )
 
     def load(self, all_keys: list[str]) -> StackConfig:
@@ -943,9 +969,9 @@ class _Loader:
         config.sync_jobs = self.sync_jobs(servers, config.remotes)
         config.acls = self.acls(servers, config.users, config.tokens)
         config.namespaces = self.namespaces(servers)
-        config.replications = self.replications(servers, config)
         config.prune_jobs = self.datastore_jobs(PRUNE_JOBS_KEY, PruneJobSchema, servers, config.namespaces)
         config.verify_jobs = self.datastore_jobs(VERIFY_JOBS_KEY, VerifyJobSchema, servers, config.namespaces)
+        config.replications = self.replications(servers, config)
         if self.problems:
             raise StackConfigError(self.problems)
         return config

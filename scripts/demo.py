@@ -4,7 +4,8 @@
 backup content from scripts/demo-seed/ and the deploy identity `deploy@pbs!pulumi` (ACL role Admin on /
 for user and token), then deploys the dev stack (stacks/Pulumi.dev.yaml): preview with the per-resource
 plan, up, stack outputs, a second up that must change nothing, the preflight doctor, a run of both sync
-jobs now, what arrived on each target datastore, and a closing summary.
+jobs now, what arrived on each target datastore, a run of push-cloud's prune job on its target (the snapshots
+it removed, checked against PBS's keep rules), and a closing summary.
 
 The deployment is driven by a Pulumi CLI when there is one (on PATH at >= MINIMUM_VERSION, or installed
 earlier into .pulumi-cli/, or installed there now with the SDK's installer); when the CLI cannot be had
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 import requests
 import yaml
@@ -40,6 +42,8 @@ CLI_DIR = ROOT / ".pulumi-cli"
 STATE_DIR = ROOT / ".pulumi-state"
 PY = ROOT / ".venv" / "bin" / "python"
 STACK = "dev"
+if str(ROOT) not in sys.path:  # the project's packages (pbs_types), when run as `python scripts/demo.py`
+    sys.path.insert(0, str(ROOT))
 
 PINNED_VERSION = "3.272.0"  # the CLI the demo installs: the SDK version of this project's venv
 MINIMUM_VERSION = "3.216.0"  # the oldest CLI the program supports (requirements.txt: pulumi>=3.216)
@@ -73,6 +77,8 @@ SERVERS = (
 )
 # The jobs the demo runs now, and the target datastore (server, store, namespace) each one fills.
 JOBS = (("push-cloud", "cloud", "offsite", "onprem"), ("pull-templates", "onprem", "store1", "templates"))
+PRUNED = JOBS[0]
+"""The replication whose prune job (its `retention`) the demo runs on the target after the sync."""
 
 
 class DemoError(Exception):
@@ -336,6 +342,58 @@ def groups(server: Server, store: str, env: dict[str, str]) -> dict[tuple[str, s
     return found
 
 
+def snapshots(
+    server: Server, store: str, anchor: str, env: dict[str, str]
+) -> dict[tuple[str, str], list[int]]:
+    """(namespace, group) -> its snapshot times (newest first) in `anchor` and below, through the PBS API."""
+    session = deploy_session(server, env)
+    api = f"{server.url}/api2/json/admin/datastore/{store}"
+    found: dict[tuple[str, str], list[int]] = {}
+    for item in session.get(f"{api}/namespace", timeout=10).json()["data"]:
+        if below(item["ns"], anchor):
+            for snap in session.get(f"{api}/snapshots", params={"ns": item["ns"]}, timeout=10).json()["data"]:
+                key = (item["ns"], f"{snap['backup-type']}/{snap['backup-id']}")
+                found.setdefault(key, []).append(snap["backup-time"])
+    return {key: sorted(times, reverse=True) for key, times in found.items()}
+
+
+def run_task(server: Server, path: str, env: dict[str, str], timeout: float = 60) -> dict[str, Any]:
+    """POST `path` (a job's `run`), then poll its worker task until it stops, as a PBS client does."""
+    session = deploy_session(server, env)
+    api = f"{server.url}/api2/json"
+    answer = session.post(f"{api}{path}", timeout=10)
+    answer.raise_for_status()
+    status_url = f"{api}/nodes/localhost/tasks/{quote(answer.json()['data'], safe='')}/status"
+    deadline = time.monotonic() + timeout
+    while (status := session.get(status_url, timeout=10).json()["data"])["status"] != "stopped":
+        if time.monotonic() > deadline:
+            raise DemoError(f"{path}: the task still runs after {timeout:.0f} s")
+        time.sleep(0.1)
+    return status
+
+
+def expected_removals(
+    before: dict[tuple[str, str], list[int]], retention: dict[str, Any]
+) -> set[tuple[tuple[str, str], int]]:
+    """(group, time) of each snapshot PBS's keep rules remove: `pbs_types.prune`, the port of PBS's
+    `compute_prune_info`, in the simulators' time zone (UTC)."""
+    from pydantic.alias_generators import to_snake
+
+    from pbs_types.prune import KeepOptions, Snapshot, compute_prune_info
+
+    keep = KeepOptions(**{to_snake(k): v for k, v in retention.items() if k.startswith("keep")})
+    return {
+        (group, snap.backup_time)
+        for group, times in before.items()
+        for snap, mark in compute_prune_info([Snapshot(t) for t in times], keep)
+        if not mark.keep
+    }
+
+
+def stamp(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
 def run_verdict(job: str, text: str) -> str:
     """The run's verdict line with the task's own summary (`Summary: sync job pushed ...`)."""
     lines = text.splitlines()
@@ -456,7 +514,39 @@ class Demo:
             moved[job] = sum(
                 after[k][0] - before[job].get(k, (0, ""))[0] for k in after if below(k[0], anchor)
             )
+        self.prune(servers)
         self.summary(outputs, moved)
+
+    def prune(self, servers: dict[str, Server]) -> None:
+        """Run the replication's prune job on its target now; show and check what it removed."""
+        job, srv, store, anchor = PRUNED
+        retention = stack_replications()[job]["retention"]
+        rules = ", ".join(f"{k} {v}" for k, v in retention.items() if k.startswith("keep"))
+        self.heading(8, f"run the prune job {job} on {srv} now (retention: {rules})")
+        before = snapshots(servers[srv], store, anchor, self.env)
+        status = run_task(servers[srv], f"/admin/prune/{job}/run", self.env)
+        if status.get("exitstatus") != "OK":
+            raise DemoError(f"the prune job {job} on {srv} failed: {status.get('exitstatus')}")
+        after = snapshots(servers[srv], store, anchor, self.env)
+        removed = {(g, t) for g, times in before.items() for t in times if t not in after.get(g, [])}
+        for (ns, group), times in sorted(before.items()):
+            marks = ", ".join(
+                f"{stamp(t)} {'removed' if ((ns, group), t) in removed else 'kept'}" for t in times
+            )
+            print(f"  {ns:16} {group:18} {marks}")
+        expected = expected_removals(before, retention)
+        if removed != expected:
+            raise DemoError(
+                f"the prune job {job} removed {sorted(removed)}, PBS's keep rules remove {sorted(expected)}"
+            )
+        if removed:
+            print(
+                f"prune job {job} removed {len(removed)} snapshot(s): "
+                + ", ".join(f"{ns}:{g}/{stamp(t)}" for (ns, g), t in sorted(removed))
+                + "; exactly those PBS's keep rules remove (pbs_types.prune, a port of compute_prune_info)"
+            )
+        else:
+            print(f"prune job {job} removed nothing: PBS's keep rules keep every snapshot there")
 
     def summary(self, outputs: dict[str, Any], moved: dict[str, int]) -> None:
         print("\n== Summary")
@@ -518,6 +608,18 @@ def replication_lines(outputs: dict[str, Any], entries: dict[str, Any], moved: d
             )
             + f"remote {out.get('remote')} (logs in as {token}), sync job {out.get('jobId')}"
         )
+        jobs = [
+            f"{kind} job {out[key]} ({', '.join(f'{k} {v}' for k, v in options.items())})"
+            if isinstance(options, dict) and options
+            else f"{kind} job {out[key]}"
+            for kind, key, options in (
+                ("prune", "pruneJobId", entry.get("retention")),
+                ("verify", "verifyJobId", entry.get("verify")),
+            )
+            if key in out
+        ]
+        if jobs:
+            lines.append(f"  on {target.get('server')}: {', '.join(jobs)}")
         if moved.get(name):
             lines.append(f"  this run replicated {moved[name]} snapshot(s)")
         elif name in moved:

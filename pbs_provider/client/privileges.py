@@ -4,7 +4,9 @@ PBS's own "permission check failed" names neither (it is the router's answer for
 `Permission::Privilege`, or a handler's `bail!`); `required_privilege(method, path)` says it, so
 that a refused request's error can tell the admin which ACL entry is missing. The rules are those
 of PBS 4.2's API definitions: `src/api2/config/remote.rs`, `src/api2/config/sync.rs`
-(`check_sync_job_read_access` / `check_sync_job_modify_access`), `src/api2/access/user.rs`,
+(`check_sync_job_read_access` / `check_sync_job_modify_access`), `src/api2/config/prune.rs`,
+`src/api2/config/verify.rs`, `src/api2/admin/prune.rs`, `src/api2/admin/verify.rs` (a prune or verify job's
+ACL path is its datastore, or the namespace below it, that the job works in), `src/api2/access/user.rs`,
 `src/api2/access/acl.rs`, `src/api2/admin/namespace.rs`.
 """
 
@@ -24,6 +26,8 @@ _SYNC_READ = (
     "Datastore.Audit on the local datastore (push)"
 )
 
+_JOB_PATH = "/datastore/<store>[/<ns>] (the job's datastore, or the namespace it works in)"
+
 _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(r"^/config/remote$"), "Remote.Modify on /remote"),
     ("GET", re.compile(r"^/config/remote/(?P<name>[^/]+)$"), "Remote.Audit on /remote/{name}"),
@@ -32,6 +36,14 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("PUT|DELETE", re.compile(r"^/config/sync/[^/]+$"), _SYNC_MODIFY),
     ("GET", re.compile(r"^/config/sync/[^/]+$"), _SYNC_READ),
     ("POST", re.compile(r"^/admin/sync/[^/]+/run$"), _SYNC_MODIFY),
+    ("POST", re.compile(r"^/config/prune$"), f"Datastore.Modify on {_JOB_PATH}"),
+    ("PUT|DELETE", re.compile(r"^/config/prune/[^/]+$"), f"Datastore.Modify on {_JOB_PATH}"),
+    ("GET", re.compile(r"^/config/prune/[^/]+$"), f"Datastore.Audit on {_JOB_PATH}"),
+    ("POST", re.compile(r"^/admin/prune/[^/]+/run$"), f"Datastore.Modify on {_JOB_PATH}"),
+    ("POST", re.compile(r"^/config/verify$"), f"Datastore.Verify on {_JOB_PATH}"),
+    ("PUT|DELETE", re.compile(r"^/config/verify/[^/]+$"), f"Datastore.Verify on {_JOB_PATH}"),
+    ("GET", re.compile(r"^/config/verify/[^/]+$"), f"Datastore.Audit or Datastore.Verify on {_JOB_PATH}"),
+    ("POST", re.compile(r"^/admin/verify/[^/]+/run$"), f"Datastore.Verify on {_JOB_PATH}"),
     ("GET", re.compile(r"^/access/users(/[^/]+(/token(/[^/]+)?)?)?$"), "Sys.Audit on /access/users"),
     (
         "POST|PUT|DELETE",

@@ -1,6 +1,7 @@
 """`Replication`: one declaration of a push or pull replication, expanded into the PBS resources
 it needs on both servers — a Pulumi `ComponentResource` that composes `User`, `ApiToken`,
-`AclEntry`, `Namespace`, `Remote` and `SyncJob`; it adds no provider of its own.
+`AclEntry`, `Namespace`, `Remote`, `SyncJob` and, when asked for, `PruneJob` and `VerifyJob`; it adds
+no provider of its own.
 
 For `direction: push` (PBS's `docs/managing-remotes.rst`), on the **target**: a dedicated remote user (or an
 existing one), an API token, ACL entries on the target datastore/namespace for **both** user and
@@ -11,13 +12,19 @@ must create namespaces below the anchor (`createNamespaces`) — and the target 
 `direction: pull` is the mirror image: user, token and `DatastoreReader` on the source; the
 namespace, remote and pull job on the target.
 
+`retention` (keep options) and `verify` add a prune job and a verify job **on the target** datastore and
+namespace (push: the remote server; pull: the job's own server), after the target namespace. Their job
+id is the sync job's id unless given (PBS keeps sync, prune and verify jobs in separate files, so the
+ids cannot collide); the schedule defaults to what PBS's GUI proposes for a new job (`hourly` for a prune
+job, `www/window/PruneJobEdit.js`; `daily` for a verify job, `www/window/VerifyJobEdit.js`).
+
 `plan_replication()` is the pure expansion (inputs of every child, no Pulumi); the stack config
 validates it with each child's schema before anything is registered, and the component
 registers it. PBS's advice "one dedicated remote and remote user per push job" holds by
 construction for the remote; a second replication with the same remote user on the same server is
 refused (for pull too: a replication owns its user and the user's ACL entries).
 
-Removing a replication (its entry, or `pulumi destroy`) deletes the job, the remote, the ACL entries,
+Removing a replication (its entry, or `pulumi destroy`) deletes the jobs, the remote, the ACL entries,
 the token and the user, and never the replicated backups: the target namespace is registered with
 Pulumi's `retainOnDelete`, so it is dropped from the state and left in place with its backups (the
 CLI shows the step as `delete[retain]`). `deleteEmptyNamespace: true` deletes it instead when it is
@@ -34,11 +41,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from pbs_provider.schemas.api_token import token_id
+from pbs_provider.schemas.base import PbsObject
 from pbs_provider.schemas.messages import describe_error, did_you_mean
+from pbs_provider.schemas.prune_job import PruneJobSchema
 from pbs_provider.schemas.sync_job import SyncJobSchema
 from pbs_provider.schemas.types import (
     DatastoreName,
@@ -53,14 +62,17 @@ from pbs_provider.schemas.types import (
     Trigger,
     Userid,
 )
+from pbs_provider.schemas.verify_job import VerifyJobSchema
 from pbs_types.ids import ROOT_USERID
 
 from .acl_entry import AclEntry
 from .api_token import ApiToken
 from .namespace import Namespace as NamespaceResource
+from .prune_job import PruneJob
 from .remote import Remote
 from .sync_job import SyncJob
 from .user import User
+from .verify_job import VerifyJob
 
 COMPONENT_TYPE = "pbs:index:Replication"
 DEFAULT_TOKEN_NAME = "sync"
@@ -74,6 +86,29 @@ WIRED_JOB_INPUTS = frozenset(
 )
 """SyncJob inputs the replication sets itself; every other SyncJob input is a replication option."""
 JOB_OPTIONS = tuple(s.input_name for s in SyncJobSchema.input_specs() if s.input_name not in WIRED_JOB_INPUTS)
+
+WIRED_TARGET_JOB_INPUTS = frozenset({"server", "store", "ns", "adopt"})
+"""PruneJob/VerifyJob inputs the replication sets itself (the target); the others are `retention`/`verify`."""
+
+
+def _target_job_options(schema: type[PbsObject]) -> tuple[str, ...]:
+    return tuple(s.input_name for s in schema.input_specs() if s.input_name not in WIRED_TARGET_JOB_INPUTS)
+
+
+RETENTION_OPTIONS = _target_job_options(PruneJobSchema)
+"""The keys of `retention`: PruneJob inputs (`keepLast`, …, `schedule`, `maxDepth`, `comment`, …)."""
+VERIFY_OPTIONS = _target_job_options(VerifyJobSchema)
+"""The keys of `verify`: VerifyJob inputs (`schedule`, `outdatedAfter`, `ignoreVerified`, `maxDepth`, …)."""
+KEEP_OPTIONS = tuple(o for o in RETENTION_OPTIONS if o.startswith("keep"))
+DEFAULT_PRUNE_SCHEDULE = "hourly"
+"""What PBS's GUI proposes for a new prune job (`www/window/PruneJobEdit.js`); PBS's API requires one."""
+DEFAULT_VERIFY_SCHEDULE = "daily"
+"""What PBS's GUI proposes for a new verify job (`www/window/VerifyJobEdit.js`)."""
+TARGET_JOBS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    # key -> (noun, options, default schedule)
+    "retention": ("prune job", RETENTION_OPTIONS, DEFAULT_PRUNE_SCHEDULE),
+    "verify": ("verify job", VERIFY_OPTIONS, DEFAULT_VERIFY_SCHEDULE),
+}
 
 
 class InvalidReplication(ValueError):
@@ -165,7 +200,39 @@ class ReplicationArgs(BaseModel):
         "backups (default: keep it, with its backups, as Pulumi's `retainOnDelete`). A namespace that "
         "holds backups is always kept; delete backups only on purpose (`namespaces` with `deleteGroups`).",
     )
+    retention: dict[str, Any] | None = Field(
+        default=None,
+        description="A prune job on the target datastore/namespace: keep options as the `PruneJob` resource "
+        f"names them ({', '.join(f'`{o}`' for o in KEEP_OPTIONS)}; at least one), and optionally "
+        f"`schedule` (default `{DEFAULT_PRUNE_SCHEDULE}`), `maxDepth`, `comment`, `disable`, `jobId` "
+        "(default: the sync job's id).",
+    )
+    verify: dict[str, Any] | None = Field(
+        default=None,
+        description="A verify job on the target datastore/namespace: `true`, or `VerifyJob` options "
+        f"(`schedule`, default `{DEFAULT_VERIFY_SCHEDULE}`; `ignoreVerified`, `outdatedAfter`, `maxDepth`, "
+        "`readThreads`, `verifyThreads`, `comment`, `jobId`, default: the sync job's id).",
+    )
     adopt: bool = Field(default=False, description="Adopt objects that already exist (every child resource).")
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _retention_is_keep_options(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(
+                "give the keep options as a map (e.g. `{keepLast: 3, keepDaily: 7}`): there is no default "
+                "retention"
+            )
+        return _known_options(value, "retention")
+
+    @field_validator("verify", mode="before")
+    @classmethod
+    def _verify_options(cls, value: Any) -> Any:
+        if value is True:
+            return {}
+        if value is False:
+            return None
+        return _known_options(value, "verify")
 
     @model_validator(mode="after")
     def _options_are_job_inputs(self) -> ReplicationArgs:
@@ -189,6 +256,11 @@ class ReplicationArgs(BaseModel):
         midnight = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
         return int(midnight.timestamp()) + self.token_lifetime_days * DAY_SECONDS
 
+    def target_job_options(self, key: str) -> dict[str, Any] | None:
+        """The PruneJob (`retention`) or VerifyJob (`verify`) inputs the declaration sets, or None."""
+        given = getattr(self, key)
+        return None if given is None else {k: v for k, v in given.items() if v is not None}
+
     def job_options(self) -> dict[str, Any]:
         """The SyncJob inputs given as extra keys (camelCase)."""
         return {to_camel(k): v for k, v in (self.model_extra or {}).items() if v is not None}
@@ -206,8 +278,13 @@ class ReplicationArgs(BaseModel):
             for key in raw
             if to_camel(key) not in known
         ]
+        valid = {k: v for k, v in raw.items() if to_camel(k) in known}
+        for key in TARGET_JOBS:
+            if isinstance(valid.get(key), Mapping):
+                problems += [f"{path}.{key}.{p}" for p in _unknown_options(valid[key], key)]
+                valid[key] = {k: v for k, v in valid[key].items() if k in TARGET_JOBS[key][1]}
         try:
-            args = cls.model_validate({k: v for k, v in raw.items() if to_camel(k) in known})
+            args = cls.model_validate(valid)
         except ValidationError as error:
             for detail in error.errors(include_url=False):
                 where = ".".join(to_camel(p) if isinstance(p, str) else str(p) for p in detail["loc"])
@@ -217,6 +294,26 @@ class ReplicationArgs(BaseModel):
         if problems:
             raise InvalidReplication(problems)
         return args
+
+
+def _unknown_options(given: Mapping[str, Any], key: str) -> list[str]:
+    """`<option>: not an option of …` for each key of `retention`/`verify` that is not one."""
+    noun, options, *_ = TARGET_JOBS[key]
+    return [
+        f"{option}: not an option of `{key}`{did_you_mean(str(option), options)} (the {noun} options: "
+        f"{', '.join(options)})"
+        for option in given
+        if option not in options
+    ]
+
+
+def _known_options(value: Any, key: str) -> Any:
+    """`value` unchanged, or a ValueError naming the first key that is not a `retention`/`verify` option."""
+    if isinstance(value, Mapping):
+        unknown = _unknown_options(value, key)
+        if unknown:
+            raise ValueError(unknown[0])
+    return value
 
 
 def rotation_date(trigger: str | None) -> dt.date | None:
@@ -255,6 +352,11 @@ class ReplicationPlan:
     """SyncJob inputs; `remote` is the remote's name."""
     options: tuple[str, ...] = field(default=())
     """The job options the declaration set (for messages that point at them)."""
+    prune_job_inputs: dict[str, Any] | None = None
+    """PruneJob inputs (`server`, `store`, `ns`, `jobId`, `schedule`, keep options, …) on the target, when
+    the declaration has `retention`; None otherwise."""
+    verify_job_inputs: dict[str, Any] | None = None
+    """VerifyJob inputs on the target, when the declaration has `verify`; None otherwise."""
 
     @property
     def token_id(self) -> str:
@@ -325,6 +427,11 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         **options,
         **adopt,
     }
+    target_jobs = {
+        key: _target_job(args, key, job["jobId"], adopt)
+        for key in TARGET_JOBS
+        if args.target_job_options(key) is not None
+    }
     return ReplicationPlan(
         name=name,
         direction=args.direction,
@@ -339,7 +446,25 @@ def plan_replication(name: str, args: ReplicationArgs) -> ReplicationPlan:
         remote={k: v for k, v in remote.items() if v is not None},
         job={k: v for k, v in job.items() if v is not None},
         options=tuple(options),
+        prune_job_inputs=target_jobs.get("retention"),
+        verify_job_inputs=target_jobs.get("verify"),
     )
+
+
+def _target_job(args: ReplicationArgs, key: str, job_id: str, adopt: dict[str, Any]) -> dict[str, Any]:
+    """The PruneJob (`retention`) or VerifyJob (`verify`) inputs: on the target datastore and namespace,
+    with the sync job's id and the GUI's schedule unless given."""
+    schedule = TARGET_JOBS[key][2]
+    inputs = {
+        "server": args.target.server,
+        "jobId": job_id,
+        "store": args.target.store,
+        "ns": args.target.ns or None,
+        "schedule": schedule,
+        **(args.target_job_options(key) or {}),
+        **adopt,
+    }
+    return {k: v for k, v in inputs.items() if v is not None}
 
 
 def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> list[str]:
@@ -372,6 +497,11 @@ def plan_problems(plan: ReplicationPlan, args: ReplicationArgs, path: str) -> li
         problems.append(
             f"{path}.deleteEmptyNamespace: the target is the datastore's root namespace, which the "
             "replication does not create or delete (set `target.ns`, or drop this option)"
+        )
+    if plan.prune_job_inputs is not None and not any(k in plan.prune_job_inputs for k in KEEP_OPTIONS):
+        problems.append(
+            f"{path}.retention: sets no keep option: a prune job without one keeps every snapshot; set at "
+            f"least one of {', '.join(KEEP_OPTIONS)} (or remove `retention`)"
         )
     if plan.remote.get("host") is None:
         problems.append(
@@ -422,7 +552,8 @@ class Replication(pulumi.ComponentResource):
     `Replication(name, {"direction": "push", "source": {...}, "target": {...}, "remoteHost": ...,
     "schedule": "hourly"})`. Pass `user=`/`namespace=` to use a `User`/`Namespace` managed
     elsewhere in the program instead of creating one. Outputs: `job_id`, `remote_name`, `token_id`;
-    the children are attributes (`user`, `token`, `acls`, `namespace`, `remote`, `job`).
+    the children are attributes (`user`, `token`, `acls`, `namespace`, `remote`, `job`, and `prune_job` /
+    `verify_job`, None without `retention` / `verify`).
     """
 
     _remote_users: ClassVar[dict[tuple[str, str], str]] = {}
@@ -484,6 +615,13 @@ class Replication(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=ready),
             **{**plan.job, "remote": self.remote.name},  # type: ignore[attr-defined]
         )
+        # on the target datastore/namespace: created after the namespace, deleted before it
+        self.prune_job = (
+            PruneJob(f"{name}-prune", on_ns, **plan.prune_job_inputs) if plan.prune_job_inputs else None
+        )
+        self.verify_job = (
+            VerifyJob(f"{name}-verify", on_ns, **plan.verify_job_inputs) if plan.verify_job_inputs else None
+        )
         self.job_id = self.job.jobId  # type: ignore[attr-defined]
         self.remote_name = self.remote.name  # type: ignore[attr-defined]
         self.token_id = token_id_out
@@ -500,7 +638,13 @@ class Replication(pulumi.ComponentResource):
 
 __all__ = [
     "COMPONENT_TYPE",
+    "DEFAULT_PRUNE_SCHEDULE",
+    "DEFAULT_VERIFY_SCHEDULE",
     "JOB_OPTIONS",
+    "KEEP_OPTIONS",
+    "RETENTION_OPTIONS",
+    "TARGET_JOBS",
+    "VERIFY_OPTIONS",
     "InvalidReplication",
     "Replication",
     "ReplicationArgs",

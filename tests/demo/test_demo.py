@@ -190,7 +190,7 @@ CLOUD_EXPECTED = {
     ("templates", "ct/9000"): (4, "root@pam"),  # the cloud's own templates, untouched
     # what the push moved: store1 below the anchor `onprem`, without the containers (ct/200 stays home)
     ("onprem", "host/pbs-config"): (1, PUSHED),
-    ("onprem", "vm/100"): (3, PUSHED),
+    ("onprem", "vm/100"): (2, PUSHED),  # 3 pushed; push-cloud's prune job removed the oldest
     ("onprem", "vm/101"): (2, PUSHED),
     ("onprem/site-a", "vm/300"): (2, PUSHED),
 }
@@ -215,7 +215,10 @@ RESOURCES = [  # (type, name) of every resource the dev stack creates
             ("Remote", "remote"),
             ("SyncJob", "job"),
         )
-    ]
+    ],
+    ("PruneJob", "push-cloud-prune"),
+    ("VerifyJob", "push-cloud-verify"),
+    ("PruneJob", "pull-templates-prune"),
 ]
 
 
@@ -263,12 +266,12 @@ def test_make_demo_offline_end_to_end_twice(project_copy):
     assert f'{LABEL}       + groupFilter: ["exclude:type:ct"]' in plan
     assert f'{LABEL}       + remoteNs: "onprem"' in plan
     assert f'{LABEL}       + password: "[secret]"' in plan
-    assert f"{LABEL}     + 14 to create" in plan
-    assert f"{LABEL}     + 14 created" in section(out, 2)
+    assert f"{LABEL}     + 17 to create" in plan
+    assert f"{LABEL}     + 17 created" in section(out, 2)
     outputs = section(out, 3)
     assert '"tokenId": "push-cloud@pbs!sync"' in outputs
     assert all(line.startswith(LABEL) for line in outputs.splitlines()[2:] if line)
-    assert f"{LABEL}     14 unchanged" in section(out, 4) and "second up: no changes" in section(out, 4)
+    assert f"{LABEL}     17 unchanged" in section(out, 4) and "second up: no changes" in section(out, 4)
     assert "doctor: 0 error(s), 0 warning(s)" in section(out, 5)
     runs = section(out, 6)
     assert "sync job `push-cloud` succeeded" in runs and "sync job pushed" in runs
@@ -278,10 +281,19 @@ def test_make_demo_offline_end_to_end_twice(project_copy):
     arrived = section(out, 7)
     assert "  onprem/site-a    vm/300             2 snapshot(s), owner push-cloud@pbs!sync" in arrived
     assert "  templates        ct/9000            3 snapshot(s), owner root@pam" in arrived
+    pruned = section(out, 8)
+    assert "run the prune job push-cloud on cloud now (retention: keepDaily 2, keepWeekly 4)" in pruned
+    assert "  onprem           vm/100             2024-05-03T00:00:00Z kept, 2024-05-02T00:00:00Z kept, " \
+        "2024-05-01T00:00:00Z removed" in pruned  # fmt: skip
+    assert "prune job push-cloud removed 1 snapshot(s): onprem:vm/100/2024-05-01T00:00:00Z; exactly those " \
+        "PBS's keep rules remove" in pruned  # fmt: skip
     summary = out[out.index("\n== Summary") :]
     assert "push-cloud: push onprem:store1 -> cloud:offsite/onprem, schedule hourly" in summary
     assert "on cloud: user push-cloud@pbs, API token push-cloud@pbs!sync" in summary
     assert "on onprem: remote push-cloud (logs in as push-cloud@pbs!sync), sync job push-cloud" in summary
+    jobs = "prune job push-cloud (keepDaily 2, keepWeekly 4), verify job push-cloud (outdatedAfter 30)"
+    assert f"on cloud: {jobs}" in summary
+    assert "on onprem: prune job pull-templates (keepLast 3)" in summary
     assert "pull-templates: pull cloud:offsite/templates -> onprem:store1/templates" in summary
     assert "this run replicated 8 snapshot(s)" in summary and "this run replicated 3 snapshot(s)" in summary
     assert documented_summary() in out  # docs/demo.md shows this run's summary, not a hand-made one
@@ -295,9 +307,12 @@ def test_make_demo_offline_end_to_end_twice(project_copy):
     out = second.stdout
     assert second.returncode == 0, out + second.stderr
     assert "simulator onprem already running" in out and "simulator cloud already running" in out
-    assert f"{LABEL}     14 unchanged" in section(out, 1) and "(create)" not in out and "created" not in out
+    assert f"{LABEL}     17 unchanged" in section(out, 1) and "(create)" not in out and "created" not in out
     assert "sync job found no new data to push" in out and "sync job found no new data to pull" in out
     assert out.count("this run replicated nothing new") == 2
+    assert "prune job push-cloud removed nothing: PBS's keep rules keep every snapshot there" in section(
+        out, 8
+    )
     check_outcome(project_copy)
 
     stop = make("demo-stop", project_copy, path)
@@ -316,7 +331,7 @@ def test_make_demo_uses_a_pulumi_cli_on_path(project_copy):
     assert out.startswith(f"Pulumi CLI 3.272.0 found on PATH: {DOUBLE_BIN / 'pulumi'}\n")
     assert LABEL not in out  # the offline engine did not run
     assert "installing the Pulumi CLI" not in out and not (project_copy / ".pulumi-cli").exists()
-    assert "Previewing update (dev)" in section(out, 1) and "14 created" in section(out, 2)
+    assert "Previewing update (dev)" in section(out, 1) and "17 created" in section(out, 2)
     assert '"push-cloud@pbs!sync"' in section(out, 3) and "second up: no changes" in section(out, 4)
     assert (project_copy / ".pulumi-state" / ".pulumi" / "stacks" / "pbs-replication" / "dev.json").exists()
     assert "The dev stack is deployed by Pulumi CLI 3.272.0 (state in .pulumi-state/)" in out

@@ -16,8 +16,9 @@ from .policy_config import CONFIG_DIR
 
 
 def every_option(onprem: SimHandle, cloud: SimHandle) -> dict[str, dict[str, Any]]:
-    """Two entries (a push and a pull) that together set every replication key and job option;
-    `tokenExpire` and `tokenLifetimeDays` exclude each other, so each entry has one."""
+    """Two entries (a push and a pull) that together set every replication key and job option (the push
+    every `retention` option, the pull every `verify` option); `tokenExpire` and `tokenLifetimeDays`
+    exclude each other, so each entry has one."""
     push = {
         "direction": "push",
         "source": {"server": "onprem", "store": "store1", "ns": "site1"},
@@ -49,6 +50,19 @@ def every_option(onprem: SimHandle, cloud: SimHandle) -> dict[str, dict[str, Any
         "workerThreads": 2,
         "activeEncryptionKey": "offsite-key",
         "associatedKey": ["old-offsite-key"],
+        "retention": {
+            "keepLast": 7,
+            "keepHourly": 24,
+            "keepDaily": 7,
+            "keepWeekly": 4,
+            "keepMonthly": 6,
+            "keepYearly": 2,
+            "schedule": "02:00",
+            "maxDepth": 1,
+            "comment": "every retention option",
+            "disable": False,
+            "jobId": "push-all-keep",
+        },
     }
     pull = {
         "direction": "pull",
@@ -67,6 +81,16 @@ def every_option(onprem: SimHandle, cloud: SimHandle) -> dict[str, dict[str, Any
         "runOnMount": True,
         "unmountOnDone": True,
         "associatedKey": ["cloud-key"],
+        "verify": {
+            "schedule": "sat 03:00",
+            "ignoreVerified": True,
+            "outdatedAfter": 30,
+            "maxDepth": 3,
+            "readThreads": 2,
+            "verifyThreads": 4,
+            "comment": "every verify option",
+            "jobId": "pull-all-verify",
+        },
     }
     return {"push-all": push, "pull-all": pull}
 

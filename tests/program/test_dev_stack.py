@@ -2,7 +2,8 @@
 
 The dev stack is two `replications` entries: `push-cloud` (onprem:store1 -> cloud:offsite/onprem) and
 `pull-templates` (cloud:offsite/templates -> onprem:store1/templates). Each expands to a user, its token,
-ACL entries for both and a namespace, and a dedicated remote and the job.
+ACL entries for both and a namespace, a dedicated remote and the job, and on the target the prune job of its
+`retention` (both) and the verify job of its `verify` (push-cloud).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from offline_engine import props as P
 from tests.program.stacks import PROJECT, StackRun
 
 WRITES = {"POST", "PUT", "DELETE"}
-PARTS = ("user", "token", "acl-user", "acl-token", "namespace", "remote", "job")
-ALL = sorted(f"{name}-{part}" for name in ("push-cloud", "pull-templates") for part in PARTS)
+BASE = ("user", "token", "acl-user", "acl-token", "namespace", "remote", "job")
+PARTS = {"push-cloud": (*BASE, "prune", "verify"), "pull-templates": (*BASE, "prune")}
+ALL = sorted(f"{name}-{part}" for name, parts in PARTS.items() for part in parts)
 
 
 def writes(*sims) -> list[tuple[str, str]]:
@@ -47,6 +49,14 @@ def sync_jobs(sim) -> dict[str, dict]:
     return {
         j["id"]: j for j in sim.api("GET", "/config/sync", params={"sync-direction": "all"}).json()["data"]
     }
+
+
+def prune_jobs(sim) -> dict[str, dict]:
+    return {j["id"]: j for j in sim.api("GET", "/config/prune").json()["data"]}
+
+
+def verify_jobs(sim) -> dict[str, dict]:
+    return {j["id"]: j for j in sim.api("GET", "/config/verify").json()["data"]}
 
 
 def remotes(sim) -> dict[str, dict]:
@@ -107,6 +117,13 @@ def test_dev_stack_lifecycle(dev, sims):
     assert rem["pull-templates"]["auth-id"] == "pull-templates@pbs!sync"
     assert rem["push-cloud"]["fingerprint"].lower() == cloud.fingerprint.lower()
     assert "password" not in rem["push-cloud"]
+    # on each target: the prune job of `retention`, and push-cloud's verify job
+    assert prune_jobs(cloud)["push-cloud"] == {
+        "id": "push-cloud", "store": "offsite", "ns": "onprem", "schedule": "hourly", "keep-daily": 2,
+        "keep-weekly": 4,
+    }  # fmt: skip
+    assert verify_jobs(cloud)["push-cloud"]["outdated-after"] == 30
+    assert prune_jobs(onprem)["pull-templates"]["keep-last"] == 3 and verify_jobs(onprem) == {}
     assert set(r.outputs["replications"]) == {"push-cloud", "pull-templates"}
     assert r.outputs["replications"]["push-cloud"]["tokenId"] == "push-cloud@pbs!sync"
 
@@ -126,18 +143,22 @@ def test_dev_stack_lifecycle(dev, sims):
     assert r.ok and r.ops() == [("update", "push-cloud-job")], r.diagnostics
     assert sync_jobs(onprem)["push-cloud"]["schedule"] == "mon..fri 02:30"
 
-    # a new job id replaces the job: the new id exists, the old one is gone
+    # a new job id replaces the job, and the prune and verify jobs whose id follows it: the new ids exist,
+    # the old ones are gone
     dev.set(replications={**entries, "push-cloud": {**push_entry, "jobId": "push-cloud-2"}})
     r = dev.up()
-    assert r.ok and r.ops() == [("replace", "push-cloud-job")], r.diagnostics
+    replaced = ["push-cloud-job", "push-cloud-prune", "push-cloud-verify"]
+    assert r.ok and sorted(r.ops()) == [("replace", name) for name in replaced], r.diagnostics
     assert set(sync_jobs(onprem)) == {"push-cloud-2", "pull-templates"}
+    assert set(prune_jobs(cloud)) == set(verify_jobs(cloud)) == {"push-cloud-2"}
 
     # a removed replication deletes both halves, the job before its remote (PBS refuses the other order)
     dev.set(replications={"push-cloud": {**push_entry, "jobId": "push-cloud-2"}})
     r = dev.up()
     assert r.ok, r.diagnostics
     deleted = [name for op, name in r.ops() if op == "delete"]
-    assert sorted(deleted) == sorted(f"pull-templates-{part}" for part in PARTS)
+    assert sorted(deleted) == sorted(f"pull-templates-{part}" for part in PARTS["pull-templates"])
+    assert prune_jobs(onprem) == {}
     assert deleted.index("pull-templates-job") < deleted.index("pull-templates-remote")
     assert set(sync_jobs(onprem)) == {"push-cloud-2"} and set(remotes(onprem)) == {"push-cloud"}
     assert "pull-templates@pbs" not in users(cloud)
@@ -153,8 +174,10 @@ def test_dev_stack_lifecycle(dev, sims):
 
     # destroy removes everything the stack made
     r = dev.destroy()
-    assert r.ok and sorted(name for _, name in r.ops()) == sorted(f"push-cloud-{part}" for part in PARTS)
-    assert sync_jobs(onprem) == {} and remotes(onprem) == {}
+    assert r.ok and sorted(name for _, name in r.ops()) == sorted(
+        f"push-cloud-{part}" for part in PARTS["push-cloud"]
+    )
+    assert sync_jobs(onprem) == {} and remotes(onprem) == {} and prune_jobs(cloud) == verify_jobs(cloud) == {}
     assert "push-cloud@pbs" not in users(cloud)
 
 

@@ -25,7 +25,6 @@ from tests.program.stacks import PROJECT, StackRun, server_entry
 
 REMOTE_PASSWORD = "remote-password-from-gui"
 USER_PASSWORD = "user-password-from-gui"
-SECTIONS = ("servers", "remotes", "syncJobs", "users", "tokens", "acls", "namespaces", "replications")
 
 
 def make_by_hand(sim) -> None:
@@ -191,6 +190,70 @@ def test_a_replication_set_is_exported_as_one_replications_entry(pbs_sim_factory
         ("PUT", "/api2/json/config/remote/offsite", 200),
     ]
     assert adopting.preview().ops() == []
+
+
+def test_prune_and_verify_jobs_on_a_replication_target_fold_into_it_and_the_rest_stay_entries(
+    pbs_sim_factory, tmp_path
+):
+    sims = {"onprem": pbs_sim_factory("onprem"), "cloud": pbs_sim_factory("cloud", datastores=["offsite"])}
+    cloud = sims["cloud"]
+    (tmp_path / "made").mkdir()
+    (tmp_path / "adopt").mkdir()
+    entry = {
+        **PUSH,
+        "retention": {"keepDaily": 7, "keepWeekly": 4, "schedule": "02:00"},
+        "verify": {"outdatedAfter": 30},
+    }
+    made = StackRun("export-made", tmp_path / "made", sims, replications={"offsite": entry})
+    assert made.up().ok
+    # by hand, in the GUI: a prune job on the datastore's root and a verify job without a schedule
+    for path, body in (
+        ("/config/prune", {"id": "root-keep", "store": "offsite", "schedule": "daily", "keep-last": 9}),
+        ("/config/verify", {"id": "by-hand", "store": "offsite", "ns": "site1"}),
+    ):
+        cloud.api("POST", path, json=body).raise_for_status()
+    sources = [
+        Source(
+            name,
+            server_entry(sim),
+            client_for(name, ServerConfig(url=sim.url, auth_id=sim.admin_token_id,
+                                          secret=sim.admin_token_secret, fingerprint=sim.fingerprint)),
+        )
+        for name, sim in sims.items()
+    ]  # fmt: skip
+    plain = export_config(sources)
+    assert set(plain.prune_jobs) == {"offsite", "root-keep"} and set(plain.verify_jobs) == {
+        "offsite",
+        "by-hand",
+    }
+    assert plain.prune_jobs["offsite"] == {
+        "server": "cloud", "store": "offsite", "ns": "site1", "schedule": "02:00", "keepDaily": 7,
+        "keepWeekly": 4, "adopt": True,
+    }  # fmt: skip
+
+    export = export_config(sources, fold_replications=True)
+    [(name, folded)] = export.replications.items()
+    assert name == "offsite"
+    assert folded["retention"] == entry["retention"] and folded["verify"] == entry["verify"]
+    assert set(export.prune_jobs) == {"root-keep"} and set(export.verify_jobs) == {"by-hand"}
+
+    config = {k.split(":", 1)[1]: v for k, v in export.config().items()}
+    assert set(config) == {"servers", "replications", "pruneJobs", "verifyJobs"}
+    secrets = {"serverSecrets": {n: s.admin_token_secret for n, s in sims.items()}}
+    load(config, secrets)
+    adopting = StackRun("export-adopt", tmp_path / "adopt", sims, **config, **secrets)
+    for sim in sims.values():
+        sim.clear_request_log()
+    up = adopting.up()
+    assert up.ok, (export.replications, up.diagnostics)
+    # every job is adopted as it is: the only writes renew the token secret and hand it to the remote
+    assert sorted(changes(sims.values())) == [
+        ("PUT", "/api2/json/access/users/offsite%40pbs/token/sync", 200),
+        ("PUT", "/api2/json/config/remote/offsite", 200),
+    ]
+    assert adopting.preview().ops() == []
+    names = {r["urn"].rsplit("::", 1)[-1] for r in adopting.state_json()["resources"]}
+    assert {"offsite-prune", "offsite-verify", "root-keep", "by-hand"} <= names
 
 
 @pytest.mark.parametrize(
