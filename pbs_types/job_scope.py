@@ -68,10 +68,21 @@ class Scope:
         return where + depth
 
 
+def _count(value: Any) -> int | None:
+    """An integer setting; a whole float counts too (a policy pack reads numbers from a protobuf
+    `Struct`, where every number is a float)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def keep_options(settings: Mapping[str, Any]) -> KeepOptions:
     """A prune job's keep options, from its settings."""
-    values = [setting(settings, key) for key in KEEP_KEYS]
-    return KeepOptions(*(int(v) if isinstance(v, int) else None for v in values))
+    return KeepOptions(*(_count(setting(settings, key)) for key in KEEP_KEYS))
 
 
 def keep_value(keep: KeepOptions, key: str) -> int | None:
@@ -118,7 +129,7 @@ def datastore_job(kind: str, settings: Mapping[str, Any]) -> DatastoreJob:
     scope = Scope(
         str(setting(settings, "store") or ""),
         str(setting(settings, "ns") or ""),
-        depth if isinstance(depth, int) else None,
+        _count(depth),
     )
     job_id = str(setting(settings, "jobId") or settings.get("id") or "")
     keep = keep_options(settings) if kind == PRUNE else KeepOptions()

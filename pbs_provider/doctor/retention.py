@@ -176,7 +176,7 @@ def _keep_key(c: JobCheck, known: KnownJob) -> str:
     """Where to raise the prune's keep options: its own entry, else the job's `transferLast`."""
     if known.key is None:
         return c.job.key_of("transferLast")
-    return known.key if known.key.startswith(f"{REPLICATIONS_KEY}.") else f"{known.key}.keepLast"
+    return f"{known.key}.keepLast"  # `pruneJobs.<key>` or `replications.<key>.retention`
 
 
 def _removed(c: JobCheck, remote: RemoteSide | None, keep: KeepOptions, last: int) -> dict[str, int] | None:

@@ -52,3 +52,10 @@ def test_scope_is_the_anchor_and_levels_below_it_in_one_datastore():
         True, True, False, False, False, False,
     ]  # fmt: skip
     assert not scope.reaches("other", "a/b")
+
+
+def test_numbers_read_from_a_protobuf_struct_are_whole_floats():
+    """A policy pack sees every number as a float: `keepLast: 3.0` keeps, `maxDepth: 0.0` stops."""
+    job = datastore_job(PRUNE, {"jobId": "j", "store": "s", "ns": "a", "maxDepth": 0.0, "keepLast": 3.0})
+    assert job.runs and job.keep.keep_last == 3
+    assert job.scope.reaches("s", "a") and not job.scope.reaches("s", "a/b")
