@@ -141,10 +141,15 @@ def test_bad_retention_or_verify_is_one_line_naming_the_key_path(extra, expected
     assert "\n" not in found[0] and "Traceback" not in found[0] and "pydantic" not in found[0]
 
 
-def test_the_namespace_depth_limit_counts_the_target_namespace():
-    deep = {**PUSH, "target": {**PUSH["target"], "ns": "a/b/c/d/e/f"}}  # depth 6: maxDepth at most 1
-    assert load(replications={"push-cloud": {**deep, "retention": {"keepLast": 1, "maxDepth": 1}}})
-    [found] = problems(replications={"push-cloud": {**deep, "verify": {"maxDepth": 2}}})
+def test_max_depth_is_not_tied_to_the_depth_of_the_target_namespace():
+    """PBS checks that for sync jobs only; a prune or verify run stops at the deepest level that can exist
+    (proxmox-backup `src/api2/config/prune.rs`, `verify.rs`; `pbs-datastore/src/hierarchy.rs`)."""
+    deep = {**PUSH, "target": {**PUSH["target"], "ns": "a/b/c/d/e/f"}}  # depth 6
+    config = load(
+        replications={"push-cloud": {**deep, "retention": {"keepLast": 1}, "verify": {"maxDepth": 7}}}
+    )
+    assert config.replications["push-cloud"].plan.verify_job_inputs["maxDepth"] == 7
+    [found] = problems(replications={"push-cloud": {**deep, "verify": {"maxDepth": 8}}})
     assert found.startswith(f"{P}.verify.maxDepth: ")
 
 
