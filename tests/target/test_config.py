@@ -135,7 +135,7 @@ REMOTE = {"server": "onprem", "host": "pbs.cloud.example"}
          "replications.rep.createNamespaces: only for push"),
         ({"replications": {"rep": {**PUSH, "target": {**PUSH["target"], "ns": "a/b/c/d/e/f/g"},
                                    "maxDepth": 3}}},
-         "replications.rep.maxDepth: `maxDepth` is too large for `remoteNs`"),
+         "replications.rep.maxDepth: is too large for `remoteNs`"),
         ({"replications": {"push-a": PUSH, "push-b": {**PUSH, "user": "push-a@pbs"}}},
          "replications.push-b.user: `push-a@pbs` on server `cloud` is already the remote user of "
          "replication `push-a`: PBS advises one dedicated remote user per push job"),
