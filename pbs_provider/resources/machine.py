@@ -68,8 +68,15 @@ class ProviderError(Exception):
     """A provider operation failed; the message is what the user sees (no secrets)."""
 
 
+_KNOWN_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def is_unknown(value: Any) -> bool:
     """True for a preview value that is not known yet (also inside lists and maps)."""
+    if value.__class__ in _KNOWN_SCALARS:
+        return False  # what most inputs are; only a string can be the unknown marker
+    if value.__class__ is str:
+        return value == UNKNOWN
     if isinstance(value, Unknown) or value == UNKNOWN:
         return True
     if isinstance(value, list):
@@ -192,9 +199,12 @@ class PbsResourceProvider(ResourceProvider):
         for spec in self.schema.input_specs():
             if not spec.pbs.diff:
                 continue
-            unseen = spec.input_name in unknown or spec.name in new.invalid
-            if unseen or not spec.same(getattr(old, spec.name, None), new.values.get(spec.name)):
-                changed.append(spec)
+            if spec.input_name in unknown or spec.name in new.invalid:
+                changed.append(spec)  # not seen: may change
+                continue
+            was, wanted = getattr(old, spec.name, None), new.values.get(spec.name)
+            if (was is not None or wanted is not None) and not spec.same(was, wanted):
+                changed.append(spec)  # (absent on both sides is PBS's default on both)
         replaces = [s.input_name for s in changed if s.pbs.replace_on_change]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
