@@ -113,6 +113,28 @@ def _copy_section(section: Section) -> Section:
     return type_name, {k: (v.copy() if isinstance(v, list) else v) for k, v in props.items()}
 
 
+def _same_value(left: Any, right: Any) -> bool:
+    """Equal and of the same type (``True`` is not ``1``), lists item by item."""
+    if left.__class__ is not right.__class__:
+        return False
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(_same_value, left, right))
+    return bool(left == right)
+
+
+def _same_section(left: Section, right: Section) -> bool:
+    """Whether two sections format to the same text (same type, same keys, same typed values;
+    an unset (None) property is not written)."""
+    (left_type, left_props), (right_type, right_props) = left, right
+    left_set = {k: v for k, v in left_props.items() if v is not None}
+    right_set = {k: v for k, v in right_props.items() if v is not None}
+    return (
+        left_type == right_type
+        and left_set.keys() == right_set.keys()
+        and all(_same_value(v, right_set[k]) for k, v in left_set.items())
+    )
+
+
 class _CopyOnRead(dict[str, Section]):
     """The sections of a cached parse, handed to one caller: the mapping is the caller's own, and
     every section taken out of it is a copy, so no caller can change what the cache holds. Sections
@@ -180,6 +202,9 @@ class SectionConfigFile(ConfigFile):
         self._sections: dict[str, Section] = {}
         self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
         self._size = 0  # sections in the file last parsed or written
+        # section id -> (its text, the cached section that text parses to and formats from): a
+        # write of that very section object reuses the text instead of checking and formatting again
+        self._verified: dict[str, tuple[str, Section]] = {}
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
@@ -247,13 +272,65 @@ class SectionConfigFile(ConfigFile):
 
     def write(self, data: SectionConfigData) -> None:
         """Store ``data`` with PBS's save rules; a refused save is PBS's 400 and leaves the file as it was."""
-        try:
-            raw = write_config(data, self.types, str(self.path))
-        except SectionConfigError as exc:
-            raise ApiError(str(exc)) from None
-        self.write_raw(raw.encode("utf-8"))
-        with self._cache_lock:  # the next read parses what was written (write_config checked it reads back)
-            self._digest, self._sections, self._raw = None, {}, b""
+        raw, parsed = self._verified_text(data)
+        if raw is None:
+            try:
+                raw = write_config(data, self.types, str(self.path))
+            except SectionConfigError as exc:
+                raise ApiError(str(exc)) from None
+        written = raw.encode("utf-8")
+        self.write_raw(written)
+        digest = sha256_hex(written) if parsed is not None else None
+        with self._cache_lock:
+            if parsed is None:  # the next read parses what was written (write_config checked it reads back)
+                self._digest, self._sections, self._raw = None, {}, b""
+            else:  # what a read of these bytes parses to: each section's own parse
+                self._digest, self._sections, self._raw = digest, parsed, written
+                self._size = len(parsed)
+
+    def _verified_text(self, data: SectionConfigData) -> tuple[str | None, dict[str, Section] | None]:
+        """What ``write_config(data)`` returns, checked and formatted section by section, and what a
+        read of that text parses to (None when a section's parse was not kept); (None, None) when a
+        section fails (``write_config`` then words the error, with the whole file's line numbers).
+
+        The writer's checks, the format and the read-back are each a function of one section (a
+        section ends at the blank line the format puts after it), so the file's text is its sections'
+        texts, joined. A section the cache holds and whose text was checked before is not checked
+        again: the cache's sections are never changed (callers get copies), so the same object has
+        the same text.
+        """
+        parts: list[str] = []
+        parsed: dict[str, Section] | None = {}
+        with self._cache_lock:
+            verified = self._verified
+            for section_id, section in dict.items(data.sections):
+                known = verified.get(section_id)
+                if known is not None and known[1] is section:
+                    parts.append(known[0])
+                    if parsed is not None:
+                        parsed[section_id] = section
+                    continue
+                one = SectionConfigData({section_id: section})
+                try:
+                    part = write_config(one, self.types, str(self.path))
+                except SectionConfigError:
+                    return None, None
+                parts.append(part)
+                chunk = self._parse_one(part)  # what the next read parses this text into
+                if (
+                    chunk is None
+                    or chunk.section_id != section_id
+                    or not _same_section(chunk.section, section)
+                ):
+                    parsed = None  # a value the read-back changes (trimmed, say): the next read parses
+                    continue
+                self._remember(part, chunk)
+                verified[section_id] = (part, chunk.section)  # it formats to `part`, as `section` does
+                if parsed is not None:
+                    parsed[section_id] = chunk.section
+            if len(verified) > 2 * len(data.sections) + _CHUNK_SLACK:
+                self._verified = {k: v for k, v in verified.items() if k in data.sections}
+        return "\n".join(parts), parsed
 
     def _remember(self, text: str, chunk: _Chunk) -> None:
         """Key `chunk` by a section text, with and without its final newline (the file's last
