@@ -20,6 +20,7 @@ sections (:meth:`SectionConfigFile.read_shared`).
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import re
 import threading
@@ -27,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
@@ -202,9 +203,10 @@ class SectionConfigFile(ConfigFile):
         self._sections: dict[str, Section] = {}
         self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
         self._size = 0  # sections in the file last parsed or written
-        # section id -> (its text, the cached section that text parses to and formats from): a
-        # write of that very section object reuses the text instead of checking and formatting again
-        self._verified: dict[str, tuple[str, Section]] = {}
+        # section id -> the cached section whose checked text is in `_texts`, and that text (it parses
+        # to that section and formats from it): a write of that very object reuses the text
+        self._checked: dict[str, Section] = {}
+        self._texts: dict[str, str] = {}
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
@@ -299,23 +301,21 @@ class SectionConfigFile(ConfigFile):
         again: the cache's sections are never changed (callers get copies), so the same object has
         the same text.
         """
-        parts: list[str] = []
-        parsed: dict[str, Section] | None = {}
+        ids, sections = list(data.sections), list(dict.values(data.sections))
         with self._cache_lock:
-            verified = self._verified
-            for section_id, section in dict.items(data.sections):
-                known = verified.get(section_id)
-                if known is not None and known[1] is section:
-                    parts.append(known[0])
-                    if parsed is not None:
-                        parsed[section_id] = section
-                    continue
-                one = SectionConfigData({section_id: section})
+            checked, texts = self._checked, self._texts
+            # the common case in C loops: a section whose text was checked, as this very object
+            known = list(map(operator.is_, map(checked.get, ids), sections))
+            parts: list[str | None] = list(map(texts.get, ids))
+            parsed: dict[str, Section] | None = dict(zip(ids, sections, strict=True))
+            for index in [i for i, same in enumerate(known) if not same]:
+                section_id, section = ids[index], sections[index]
                 try:
-                    part = write_config(one, self.types, str(self.path))
+                    part = parts[index] = write_config(
+                        SectionConfigData({section_id: section}), self.types, str(self.path)
+                    )
                 except SectionConfigError:
                     return None, None
-                parts.append(part)
                 chunk = self._parse_one(part)  # what the next read parses this text into
                 if (
                     chunk is None
@@ -325,12 +325,13 @@ class SectionConfigFile(ConfigFile):
                     parsed = None  # a value the read-back changes (trimmed, say): the next read parses
                     continue
                 self._remember(part, chunk)
-                verified[section_id] = (part, chunk.section)  # it formats to `part`, as `section` does
+                checked[section_id], texts[section_id] = chunk.section, part  # formats as `section` does
                 if parsed is not None:
                     parsed[section_id] = chunk.section
-            if len(verified) > 2 * len(data.sections) + _CHUNK_SLACK:
-                self._verified = {k: v for k, v in verified.items() if k in data.sections}
-        return "\n".join(parts), parsed
+            if len(checked) > 2 * len(ids) + _CHUNK_SLACK:
+                self._checked = {k: v for k, v in checked.items() if k in data.sections}
+                self._texts = {k: texts[k] for k in self._checked}
+        return "\n".join(cast(list[str], parts)), parsed
 
     def _remember(self, text: str, chunk: _Chunk) -> None:
         """Key `chunk` by a section text, with and without its final newline (the file's last
