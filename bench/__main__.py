@@ -2,7 +2,8 @@
 
 Sections: 1 HTTP calls per operation, 2 provider path vs raw `requests` baseline,
 3 preview cost, 4 whole-program runs with growth exponents, 5 logins with password auth,
-6 the simulator's ceiling, 7 a cProfile of the plugin per RPC, and the performance targets checked
+6 the simulator's ceiling, 7 a cProfile of the plugin per RPC, 8 the CPU of a job split into the
+project's code, Pulumi's SDK and gRPC, and the driver, and the performance targets checked
 against this run. One simulator process (`python -m pbs_sim`) serves all of them.
 Results go to `bench/results/<time>-<commit>.json` (git-ignored) with the machine and the commit;
 a full run also rewrites `bench/results/latest.md` (the tables docs/performance.md links) and
@@ -21,12 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import ab, calls, ceiling, logins, machine, preview, profiling, program, targets
+from . import ab, calls, ceiling, logins, machine, preview, profiling, program, split, targets
 from .report import render
 from .sim import ExternalSim
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("calls", "ab", "program", "logins", "ceiling", "profile")
+SECTIONS = ("calls", "ab", "program", "logins", "ceiling", "profile", "split")
 
 PROFILES: dict[str, dict[str, Any]] = {
     # Repeats are chosen for about five minutes on 2 cores: at N = 1000 the simulator's cost per
@@ -39,6 +40,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "ceiling": (2000, 400),
         "ceiling_full": (400, 100),
         "profile_jobs": 200,
+        "split_jobs": 500,
     },
     "quick": {
         "ab": {10: 5, 100: 3},
@@ -48,6 +50,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "ceiling": (1000, 200),
         "ceiling_full": (200, 50),
         "profile_jobs": 100,
+        "split_jobs": 200,
     },
     "smoke": {
         "ab": {10: 1},
@@ -57,6 +60,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "ceiling": (40, 8),
         "ceiling_full": (20, 4),
         "profile_jobs": 5,
+        "split_jobs": 5,
     },
 }
 
@@ -123,6 +127,8 @@ def run(profile: str, only: tuple[str, ...] = SECTIONS, log: Any = print) -> dic
             sections["logins"] = timed("logins", lambda: logins.run(sim, cfg["logins_n"]))
         if "profile" in only:
             sections["profile"] = timed("plugin profile", lambda: profiling.run(sim, cfg["profile_jobs"]))
+        if "split" in only:
+            sections["split"] = timed("CPU split per job", lambda: split.run(sim, cfg["split_jobs"]))
     result["targets"] = targets.check(sections)
     result["section_seconds"] = timings
     result["duration_s"] = time.perf_counter() - started

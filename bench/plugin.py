@@ -22,17 +22,24 @@ from offline_engine.provider_host import DynamicProviderHost, serialize_like_sdk
 from pbs_provider.resources.remote import RemoteProvider
 from pbs_provider.resources.sync_job import SyncJobProvider
 
+from .null_provider import NullProvider
 from .sim import PROJECT, ExternalSim
 
 PROJECT_NAME = "pbs-replication"
 REMOTE_T = "pulumi-python:dynamic/pbs:Remote"
 SYNC_T = "pulumi-python:dynamic/pbs:SyncJob"
+NULL_T = "pulumi-python:dynamic/bench:NullJob"
+"""A sync job's properties served by `bench.null_provider.NullProvider` (the SDK's own cost)."""
 WORKERS = 4
 """The plugin serves RPCs from `ThreadPoolExecutor(max_workers=4)`; the engine keeps them busy."""
 REMOTE_NAME = "bench-remote"
 
-_PROVIDERS = {REMOTE_T: serialize_like_sdk(RemoteProvider()), SYNC_T: serialize_like_sdk(SyncJobProvider())}
-_SECRET_INPUTS = {REMOTE_T: ("password",), SYNC_T: ()}
+_PROVIDERS = {
+    REMOTE_T: serialize_like_sdk(RemoteProvider()),
+    SYNC_T: serialize_like_sdk(SyncJobProvider()),
+    NULL_T: serialize_like_sdk(NullProvider()),
+}
+_SECRET_INPUTS = {REMOTE_T: ("password",), SYNC_T: (), NULL_T: ()}
 
 
 def server_entry(sim: ExternalSim, *, password_auth: bool = False) -> dict[str, str]:

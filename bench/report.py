@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .stats import fmt_median, fmt_seconds
+from .targets import AB_MAX_PER_JOB_S
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -87,6 +88,77 @@ def _profile(p: dict[str, Any]) -> list[str]:
         lines += ["", "Top entries by cumulative time (per RPC):", ""]
         lines += _table(["entry", "calls", "cumulative"], rows)
         lines += [""]
+    return lines
+
+
+def _split(sp: dict[str, Any]) -> list[str]:
+    lines = [
+        f"## 8. Where a job's CPU goes: the project, Pulumi's SDK and gRPC, the driver ({sp['jobs']} jobs)",
+        "",
+        "CPU time per RPC of the plugin (`/proc/<pid>/task/*/schedstat`) and of the driver, one RPC at a "
+        "time from one thread, medians of "
+        f"{sp['rounds']} rounds. The same plugin serves each step through the real `SyncJob` provider and "
+        "through a provider that does nothing (`bench/null_provider.py`): what that one costs is Pulumi's "
+        "SDK and gRPC; the rest is the project's provider code and HTTP client, shown next to what raw "
+        "`requests` spends on the same HTTP calls (section 2's side B). The driver stands in for "
+        "Pulumi's engine (Python here, Go in Pulumi). `python -m bench --only split` reruns this section.",
+        "",
+    ]
+    rows = []
+    for step, v in sp["steps"].items():
+        rows.append(
+            [
+                step,
+                fmt_seconds(v["plugin"]),
+                fmt_seconds(v["sdk_grpc"]),
+                fmt_seconds(v["project"]),
+                fmt_seconds(v["raw"]) if v["raw"] is not None else "-",
+                fmt_seconds(v["driver"]),
+            ]
+        )
+    for key, label in (
+        ("job", "**A/B job** (Check new + Create + Delete)"),
+        ("preview", "**preview** (Check + Diff)"),
+    ):
+        t = sp[key]
+        rows.append(
+            [
+                label,
+                fmt_seconds(t["plugin"]),
+                fmt_seconds(t["sdk_grpc"]),
+                fmt_seconds(t["project"]),
+                fmt_seconds(t["raw"]) if t["raw"] else "-",
+                fmt_seconds(t["driver"]),
+            ]
+        )
+    lines += _table(
+        [
+            "step",
+            "plugin CPU",
+            "of which Pulumi SDK + gRPC",
+            "of which the project",
+            "raw `requests`, same calls",
+            "driver",
+        ],
+        rows,
+    )
+    job, preview, grpc = sp["job"], sp["preview"], sp["grpc_per_rpc"]
+    lines += [
+        "",
+        f"Per A/B job, side A's plugin and driver spend {fmt_seconds(job['plugin'] + job['driver'])} of CPU "
+        f"where side B's driver spends {fmt_seconds(job['raw'])}: the project's code "
+        f"{fmt_seconds(job['project'])} against raw `requests`' {fmt_seconds(job['raw'])} for the same "
+        f"calls ({fmt_seconds(job['project'] - job['raw'])} more), Pulumi's SDK and gRPC in the plugin "
+        f"{fmt_seconds(job['sdk_grpc'])}, the driver {fmt_seconds(job['driver'])}. Section 2's target "
+        f"allows {fmt_seconds(AB_MAX_PER_JOB_S)} per job between A and B; what the project does not own "
+        f"(SDK, gRPC and driver) costs {fmt_seconds(job['sdk_grpc'] + job['driver'])} of CPU per job.",
+        "",
+        f"Per previewed job (Check + Diff): the plugin {fmt_seconds(preview['plugin'])}, of which Pulumi's "
+        f"SDK and gRPC {fmt_seconds(preview['sdk_grpc'])} and the project {fmt_seconds(preview['project'])}; "
+        f"the driver {fmt_seconds(preview['driver'])}. A bare gRPC call (`GetPluginInfo`) costs the plugin "
+        f"{fmt_seconds(grpc['plugin'])} and the driver {fmt_seconds(grpc['driver'])}.",
+        "",
+    ]
     return lines
 
 
@@ -325,6 +397,9 @@ def render(result: dict[str, Any]) -> str:
 
     if sections.get("profile"):
         lines += _profile(sections["profile"])
+
+    if sections.get("split"):
+        lines += _split(sections["split"])
 
     if result.get("targets"):
         lines += ["## Performance targets, measured in this run", ""]

@@ -39,6 +39,7 @@ class ExternalSim(SimClient):
         self.admin_token_id = ADMIN_TOKEN_ID
         self.admin_token_secret = secrets.token_hex(16)
         self.datastores = datastores
+        self._session: requests.Session | None = None
         argv = [
             sys.executable,
             "-m",
@@ -49,10 +50,8 @@ class ExternalSim(SimClient):
             "0",
             "--bind",
             "127.0.0.1",
-            "--root-password",
-            self.root_password,
-            "--token",
-            f"{self.admin_token_id}={self.admin_token_secret}",
+            f"--root-password={self.root_password}",  # one word: a password may start with '-'
+            f"--token={self.admin_token_id}={self.admin_token_secret}",
             "--node",
             name,
             "--key-bits",
@@ -73,7 +72,6 @@ class ExternalSim(SimClient):
         self.url: str = ready["url"]
         self.fingerprint: str = ready["fingerprint"]
         self.version: str = ready["version"]
-        self._session: requests.Session | None = None
 
     def _ready_line(self) -> dict[str, Any]:
         assert self.proc.stdout is not None

@@ -20,6 +20,7 @@ sections (:meth:`SectionConfigFile.read_shared`).
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import re
 import threading
@@ -27,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from pbs_sim import errors
 from pbs_sim.errors import ApiError
@@ -113,6 +114,28 @@ def _copy_section(section: Section) -> Section:
     return type_name, {k: (v.copy() if isinstance(v, list) else v) for k, v in props.items()}
 
 
+def _same_value(left: Any, right: Any) -> bool:
+    """Equal and of the same type (``True`` is not ``1``), lists item by item."""
+    if left.__class__ is not right.__class__:
+        return False
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(_same_value, left, right))
+    return bool(left == right)
+
+
+def _same_section(left: Section, right: Section) -> bool:
+    """Whether two sections format to the same text (same type, same keys, same typed values;
+    an unset (None) property is not written)."""
+    (left_type, left_props), (right_type, right_props) = left, right
+    left_set = {k: v for k, v in left_props.items() if v is not None}
+    right_set = {k: v for k, v in right_props.items() if v is not None}
+    return (
+        left_type == right_type
+        and left_set.keys() == right_set.keys()
+        and all(_same_value(v, right_set[k]) for k, v in left_set.items())
+    )
+
+
 class _CopyOnRead(dict[str, Section]):
     """The sections of a cached parse, handed to one caller: the mapping is the caller's own, and
     every section taken out of it is a copy, so no caller can change what the cache holds. Sections
@@ -180,6 +203,10 @@ class SectionConfigFile(ConfigFile):
         self._sections: dict[str, Section] = {}
         self._chunks: dict[str, _Chunk] = {}  # section text -> its parse (the last parsed file's)
         self._size = 0  # sections in the file last parsed or written
+        # section id -> the cached section whose checked text is in `_texts`, and that text (it parses
+        # to that section and formats from it): a write of that very object reuses the text
+        self._checked: dict[str, Section] = {}
+        self._texts: dict[str, str] = {}
 
     def read(self) -> tuple[SectionConfigData, str]:
         """Parsed sections and the digest of the bytes they were parsed from."""
@@ -247,13 +274,64 @@ class SectionConfigFile(ConfigFile):
 
     def write(self, data: SectionConfigData) -> None:
         """Store ``data`` with PBS's save rules; a refused save is PBS's 400 and leaves the file as it was."""
-        try:
-            raw = write_config(data, self.types, str(self.path))
-        except SectionConfigError as exc:
-            raise ApiError(str(exc)) from None
-        self.write_raw(raw.encode("utf-8"))
-        with self._cache_lock:  # the next read parses what was written (write_config checked it reads back)
-            self._digest, self._sections, self._raw = None, {}, b""
+        raw, parsed = self._verified_text(data)
+        if raw is None:
+            try:
+                raw = write_config(data, self.types, str(self.path))
+            except SectionConfigError as exc:
+                raise ApiError(str(exc)) from None
+        written = raw.encode("utf-8")
+        self.write_raw(written)
+        digest = sha256_hex(written) if parsed is not None else None
+        with self._cache_lock:
+            if parsed is None:  # the next read parses what was written (write_config checked it reads back)
+                self._digest, self._sections, self._raw = None, {}, b""
+            else:  # what a read of these bytes parses to: each section's own parse
+                self._digest, self._sections, self._raw = digest, parsed, written
+                self._size = len(parsed)
+
+    def _verified_text(self, data: SectionConfigData) -> tuple[str | None, dict[str, Section] | None]:
+        """What ``write_config(data)`` returns, checked and formatted section by section, and what a
+        read of that text parses to (None when a section's parse was not kept); (None, None) when a
+        section fails (``write_config`` then words the error, with the whole file's line numbers).
+
+        The writer's checks, the format and the read-back are each a function of one section (a
+        section ends at the blank line the format puts after it), so the file's text is its sections'
+        texts, joined. A section the cache holds and whose text was checked before is not checked
+        again: the cache's sections are never changed (callers get copies), so the same object has
+        the same text.
+        """
+        ids, sections = list(data.sections), list(dict.values(data.sections))
+        with self._cache_lock:
+            checked, texts = self._checked, self._texts
+            # the common case in C loops: a section whose text was checked, as this very object
+            known = list(map(operator.is_, map(checked.get, ids), sections))
+            parts: list[str | None] = list(map(texts.get, ids))
+            parsed: dict[str, Section] | None = dict(zip(ids, sections, strict=True))
+            for index in [i for i, same in enumerate(known) if not same]:
+                section_id, section = ids[index], sections[index]
+                try:
+                    part = parts[index] = write_config(
+                        SectionConfigData({section_id: section}), self.types, str(self.path)
+                    )
+                except SectionConfigError:
+                    return None, None
+                chunk = self._parse_one(part)  # what the next read parses this text into
+                if (
+                    chunk is None
+                    or chunk.section_id != section_id
+                    or not _same_section(chunk.section, section)
+                ):
+                    parsed = None  # a value the read-back changes (trimmed, say): the next read parses
+                    continue
+                self._remember(part, chunk)
+                checked[section_id], texts[section_id] = chunk.section, part  # formats as `section` does
+                if parsed is not None:
+                    parsed[section_id] = chunk.section
+            if len(checked) > 2 * len(ids) + _CHUNK_SLACK:
+                self._checked = {k: v for k, v in checked.items() if k in data.sections}
+                self._texts = {k: texts[k] for k in self._checked}
+        return "\n".join(cast(list[str], parts)), parsed
 
     def _remember(self, text: str, chunk: _Chunk) -> None:
         """Key `chunk` by a section text, with and without its final newline (the file's last

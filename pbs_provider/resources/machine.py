@@ -24,6 +24,7 @@ Contract with the Pulumi engine (see docs/architecture.md):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
@@ -54,6 +55,7 @@ from pbs_provider.client import (
 from pbs_provider.schemas.base import AdoptablePbsObject, PbsObject, UpdatePlan
 from pbs_provider.schemas.field import FieldSpec
 from pbs_provider.schemas.messages import Failure
+from pbs_provider.schemas.rules import VersionRequirement
 from pbs_provider.servers import ServerConfigError, ServerDirectory
 from pbs_types.version import PbsVersion, parse_version
 
@@ -68,8 +70,15 @@ class ProviderError(Exception):
     """A provider operation failed; the message is what the user sees (no secrets)."""
 
 
+_KNOWN_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def is_unknown(value: Any) -> bool:
     """True for a preview value that is not known yet (also inside lists and maps)."""
+    if value.__class__ in _KNOWN_SCALARS:
+        return False  # what most inputs are; only a string can be the unknown marker
+    if value.__class__ is str:
+        return value == UNKNOWN
     if isinstance(value, Unknown) or value == UNKNOWN:
         return True
     if isinstance(value, list):
@@ -79,20 +88,27 @@ def is_unknown(value: Any) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)
+def _since(version: str) -> PbsVersion:
+    """A requirement's minimum version (a schema constant), parsed once."""
+    return parse_version(version)
+
+
 def _version_gaps(
-    model: PbsObject, server: str, running: PbsVersion, changed: set[str] | None = None
+    needs: list[VersionRequirement], server: str, running: PbsVersion, changed: set[str] | None = None
 ) -> list[Failure]:
-    """What `model` needs that a server running PBS `running` lacks (among `changed` inputs, if given)."""
+    """What the requirements `needs` ask of a server running PBS `running` that it lacks (among
+    `changed` inputs, if given)."""
     return [
         Failure(need.field, f"{need.what} needs PBS ≥ {need.since}; server `{server}` runs {running}")
-        for need in model.version_requirements()
-        if (changed is None or need.field in changed) and running < parse_version(need.since)
+        for need in needs
+        if (changed is None or need.field in changed) and running < _since(need.since)
     ]
 
 
-def _gated(model: PbsObject, changed: set[str] | None) -> bool:
-    """Whether `model` has a version requirement on an input that is new or changed."""
-    return any(changed is None or need.field in changed for need in model.version_requirements())
+def _gated(needs: list[VersionRequirement], changed: set[str] | None) -> bool:
+    """Whether a requirement in `needs` is on an input that is new or changed."""
+    return any(changed is None or need.field in changed for need in needs)
 
 
 def _changed_inputs(olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str] | None:
@@ -164,7 +180,8 @@ class PbsResourceProvider(ResourceProvider):
         return CheckResult(dict(news), [CheckFailure(f.field, f.message) for f in failures])
 
     def _version_failures(self, model: PbsObject, server: str, changed: set[str] | None) -> list[Failure]:
-        if not _gated(model, changed):
+        needs = model.version_requirements()
+        if not _gated(needs, changed):
             return []  # nothing new to gate: no `GET /version` (an unchanged `up` sends no request)
         try:
             running = self._client(server).version()
@@ -172,12 +189,13 @@ class PbsResourceProvider(ResourceProvider):
             return [Failure("server", f"cannot read the PBS version of server `{server}`: {error}")]
         except ProviderError as error:
             return [Failure("server", str(error))]
-        return _version_gaps(model, server, running, changed)
+        return _version_gaps(needs, server, running, changed)
 
     def _ensure_version(self, client: PbsClient, model: PbsObject, changed: set[str] | None = None) -> None:
         """The same gate as `check`, for create/update reached without a check in this process."""
-        if _gated(model, changed):
-            gaps = _version_gaps(model, client.name, client.version(), changed)
+        needs = model.version_requirements()
+        if _gated(needs, changed):
+            gaps = _version_gaps(needs, client.name, client.version(), changed)
             if gaps:
                 raise ProviderError("; ".join(gap.message for gap in gaps))
 
@@ -192,9 +210,12 @@ class PbsResourceProvider(ResourceProvider):
         for spec in self.schema.input_specs():
             if not spec.pbs.diff:
                 continue
-            unseen = spec.input_name in unknown or spec.name in new.invalid
-            if unseen or not spec.same(getattr(old, spec.name, None), new.values.get(spec.name)):
-                changed.append(spec)
+            if spec.input_name in unknown or spec.name in new.invalid:
+                changed.append(spec)  # not seen: may change
+                continue
+            was, wanted = getattr(old, spec.name, None), new.values.get(spec.name)
+            if (was is not None or wanted is not None) and not spec.same(was, wanted):
+                changed.append(spec)  # (absent on both sides is PBS's default on both)
         replaces = [s.input_name for s in changed if s.pbs.replace_on_change]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 

@@ -46,14 +46,17 @@ class Validation:
     unknown: set[str] = field(default_factory=set)
     invalid: set[str] = field(default_factory=set)
     failures: list[Failure] = field(default_factory=list)
+    _model: PbsObject | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
     def model(self) -> PbsObject:
-        """A model of the valid known values (unset/unknown fields read as None)."""
-        return self.schema.from_values(self.values)
+        """A model of the valid known values (unset/unknown fields read as None), built once."""
+        if self._model is None:
+            self._model = self.schema.from_values(self.values)
+        return self._model
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,10 @@ class PbsObject(BaseModel):
     """The field table's subsets (`input_specs()` …), computed once per class."""
     _by_name: ClassVar[dict[str, FieldSpec]] = {}
     _by_input: ClassVar[dict[str, FieldSpec]] = {}
+    _input_positions: ClassVar[dict[str, int]] = {}
+    """Pulumi name → index in `input_specs()`."""
+    _required_positions: ClassVar[tuple[int, ...]] = ()
+    _read_only_inputs: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[tuple[tuple[str, bool, Any], ...] | None] = None
 
     @classmethod
@@ -155,6 +162,10 @@ class PbsObject(BaseModel):
                     by_name[name] = spec
         cls._by_name = by_name
         cls._by_input = {s.input_name: s for s in specs}
+        inputs = cls._subsets["input"]
+        cls._input_positions = {s.input_name: i for i, s in enumerate(inputs)}
+        cls._required_positions = tuple(i for i, s in enumerate(inputs) if s.required)
+        cls._read_only_inputs = tuple(s.input_name for s in cls._subsets["output_only"])
         cls._defaults = cls._plain_defaults()
         rules = []
         for attr in dir(cls):
@@ -267,20 +278,28 @@ class PbsObject(BaseModel):
         result = Validation(cls)
         unknown_inputs = set(unknown)
         by_input = cls._by_input
-        for key in sorted(inputs):
-            if key.startswith("__") or key in unknown_inputs:
+        strays = [key for key in inputs if key not in by_input and not key.startswith("__")]
+        strays += [name for name in cls._read_only_inputs if inputs.get(name) is not None]
+        for key in sorted(strays):
+            if key in unknown_inputs:
                 continue
-            spec = by_input.get(key)
-            if spec is None:
+            if key not in by_input:
                 valid = ", ".join(f"`{s.input_name}`" for s in cls.input_specs())
                 result.failures.append(
                     Failure(key, f"`{key}` is not an input of a {cls.noun}; inputs: {valid}")
                 )
-            elif spec.pbs.output_only and inputs[key] is not None:
+            else:
                 result.failures.append(
                     Failure(key, f"`{key}` is read-only: PBS reports it, it cannot be set")
                 )
-        for spec in cls.input_specs():
+        # only the inputs given, unknown or required can change the result; in declaration order
+        positions = cls._input_positions
+        todo = {positions[key] for key in inputs if key in positions}
+        todo.update(positions[key] for key in unknown_inputs if key in positions)
+        todo.update(cls._required_positions)
+        specs = cls.input_specs()
+        for index in sorted(todo):
+            spec = specs[index]
             if spec.input_name in unknown_inputs:
                 result.unknown.add(spec.name)
                 continue

@@ -40,6 +40,10 @@ def null_sync_runner(worker: WorkerTask, job: dict[str, Any]) -> SyncStats:
     return SyncStats()
 
 
+_ACCESS_FIELDS = ("store", "ns", "sync-direction", "remote", "remote-store", "remote-ns")
+"""The fields of a job that `can_read` looks at (the ACL paths of both ends and the direction)."""
+
+
 def direction(job: dict[str, Any]) -> str:
     return job.get("sync-direction") or "pull"
 
@@ -343,6 +347,7 @@ class SyncJobStore:
     def status_list(self, caller: str, store: str | None, wanted: str) -> tuple[list[dict[str, Any]], str]:
         sections, digest = self.file.read_shared()  # only read: every answer is a new dict
         privs = self._perms.snapshot()
+        readable: dict[tuple[Any, ...], bool] = {}  # can_read depends on these fields of a job alone
         result = []
         for job_id, (type_name, props) in sections.items():
             if type_name != "sync":
@@ -352,7 +357,11 @@ class SyncJobStore:
                 continue
             if wanted != "all" and direction(job) != wanted:
                 continue
-            if not self.can_read(caller, job, privs):
+            key = tuple(map(job.get, _ACCESS_FIELDS))
+            allowed = readable.get(key)
+            if allowed is None:
+                allowed = readable[key] = self.can_read(caller, job, privs)
+            if not allowed:
                 continue
             result.append({**job, **self._jobs.schedule_status(JOBTYPE, job_id, job.get("schedule"))})
         return result, digest

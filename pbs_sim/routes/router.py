@@ -45,10 +45,15 @@ class Route:
     permission: Permission
     query_only: bool = False  # PBS "AsyncHttp" handlers: parameters from the query string only
     since: Version | None = None  # the first PBS version that has this path (older: "not found")
+    # version -> input schema: a schema is a function of the version alone, so built once per version
+    _schemas: dict[Version, ObjectSchema] = field(default_factory=dict, compare=False, repr=False)
 
     def input_schema(self, version: Version) -> ObjectSchema:
-        schema = self.schema if isinstance(self.schema, ObjectSchema) else self.schema(version)
-        return schema.at_version(version)
+        built = self._schemas.get(version)
+        if built is None:
+            schema = self.schema if isinstance(self.schema, ObjectSchema) else self.schema(version)
+            built = self._schemas[version] = schema.at_version(version)
+        return built
 
 
 class Router:

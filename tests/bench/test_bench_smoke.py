@@ -18,7 +18,7 @@ from bench.report import render
 def test_smoke_profile_runs_every_section(tmp_path):
     result = run("smoke", SECTIONS, log=lambda *a, **k: None)
     sections = result["sections"]
-    assert set(sections) == {"calls", "ab", "preview", "program", "logins", "ceiling", "profile"}
+    assert set(sections) == {"calls", "ab", "preview", "program", "logins", "ceiling", "profile", "split"}
     assert result["environment"]["machine"]["cores"] and result["environment"]["python"]["version"]
     assert {row["operation"] for row in sections["calls"]["rows"]} >= {
         "create",
@@ -33,6 +33,18 @@ def test_smoke_profile_runs_every_section(tmp_path):
     assert set(sections["profile"]["rpcs"]) == {"Check", "Diff", "Create", "Update", "Delete"}
     assert sections["profile"]["rpcs"]["Check"]["calls"] == 3 * 5  # create, preview and update per job
     assert all(rpc["top_own"] and rpc["areas"] for rpc in sections["profile"]["rpcs"].values())
+    split = sections["split"]
+    assert list(split["steps"]) == [
+        "Check (new)",
+        "Create",
+        "Delete",
+        "Check (unchanged)",
+        "Diff (unchanged)",
+    ]
+    for step in split["steps"].values():  # the split adds up: the project's part is the rest of the plugin's
+        assert step["plugin"] > 0 and step["sdk_grpc"] > 0
+        assert step["project"] == step["plugin"] - step["sdk_grpc"]
+    assert split["steps"]["Create"]["raw"] > 0 and split["steps"]["Check (new)"]["raw"] is None
     # the smoke profile stops below 1,000 jobs: those targets are "not measured", never "met"
     by_target = {t["target"]: t["met"] for t in result["targets"]}
     assert by_target["every HTTP-calls-per-operation target (section 1)"] is True
@@ -43,7 +55,18 @@ def test_smoke_profile_runs_every_section(tmp_path):
     path = write(result, tmp_path, markdown=False)
     assert json.loads(path.read_text())["profile"] == "smoke"
     text = render(result)
-    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Performance targets"):
+    headings = (
+        "## 1.",
+        "## 2.",
+        "## 3.",
+        "## 4.",
+        "## 5.",
+        "## 6.",
+        "## 7.",
+        "## 8.",
+        "## Performance targets",
+    )
+    for heading in headings:
         assert heading in text
 
 

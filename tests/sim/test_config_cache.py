@@ -17,12 +17,14 @@ from hypothesis import strategies as st
 
 from pbs_sim.api_types import SYNC_JOB_CONFIG
 from pbs_sim.config_store import SectionConfigFile
+from pbs_sim.errors import ApiError
 from pbs_sim.section_config import (
     SectionConfigData,
     SectionConfigError,
     SectionType,
     format_config,
     parse_config,
+    write_config,
 )
 
 TYPES = {"sync": SectionType("sync", "id", SYNC_JOB_CONFIG)}
@@ -186,3 +188,34 @@ def test_any_sequence_of_writes_and_edits_reads_like_a_fresh_parse(tmp_path: Pat
         data, digest = cfg.read()
         assert data.sections == fresh(cfg.path).sections
         assert digest == cfg.digest()
+
+
+def test_a_refused_save_says_what_the_whole_file_write_says_and_writes_nothing(
+    cfg: SectionConfigFile,
+) -> None:
+    data, _ = cfg.read()
+    for i in range(3):
+        data.set(f"job-{i}", "sync", job(comment=f"c{i}"))
+    cfg.write(data)
+    before = cfg.path.read_bytes()
+    data, _ = cfg.read()
+    data.set("job-1", "sync", job(comment="bad\x01"))
+    with pytest.raises(SectionConfigError) as expected:
+        write_config(data, TYPES, str(cfg.path))
+    with pytest.raises(ApiError) as got:
+        cfg.write(data)
+    assert got.value.message == str(expected.value)
+    assert cfg.path.read_bytes() == before
+
+
+def test_a_value_the_read_back_changes_reads_as_the_file_says(cfg: SectionConfigFile) -> None:
+    data, _ = cfg.read()
+    data.set("job-1", "sync", job(comment="spaced "))  # read back trimmed, as PBS reads it
+    data.set("job-2", "sync", job())
+    cfg.write(data)
+    assert cfg.path.read_text() == format_config(data)
+    again, digest = cfg.read()
+    assert again.sections == fresh(cfg.path).sections and digest == cfg.digest()
+    assert again.get("job-1") == ("sync", job(comment="spaced"))
+    cfg.write(again)  # the cached section is written the PBS way: from what was read
+    assert cfg.path.read_text() == format_config(fresh(cfg.path))
