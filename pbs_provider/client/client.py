@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+import requests
+
 from pbs_provider.client.auth import Auth, TicketAuth, TokenAuth
 from pbs_provider.client.config import ServerConfig
 from pbs_provider.client.errors import (
@@ -40,7 +42,7 @@ from pbs_provider.client.errors import (
     hint_digest_conflict,
 )
 from pbs_provider.client.paths import api_path, check_path
-from pbs_provider.client.transport import HttpResponse, Transport
+from pbs_provider.client.transport import Transport
 from pbs_types.version import PbsVersion
 
 logger = logging.getLogger(__name__)
@@ -370,11 +372,13 @@ class PbsClient:
         # A rejected ticket is renewed and the request sent again. Twice at most: the first retry may
         # carry a ticket another thread obtained just before it expired too; the second logs in itself.
         for _ in range(REAUTH_ATTEMPTS):
-            if not (response.status == 401 and authenticated and self._auth.renew_after_rejection(headers)):
+            if not (
+                response.status_code == 401 and authenticated and self._auth.renew_after_rejection(headers)
+            ):
                 break
             headers = self._auth.headers(method)
             response = self._transport.send(method, path, params=query, body=body, headers=headers)
-        if response.status >= 300:
+        if response.status_code >= 300:
             raise self._error(method, path, response)
         return self._parse(method, path, response)
 
@@ -388,18 +392,18 @@ class PbsClient:
             path=path,
         )
 
-    def _error(self, method: str, path: str, response: HttpResponse) -> PbsError:
+    def _error(self, method: str, path: str, response: requests.Response) -> PbsError:
         if response.is_redirect:
             location = response.headers.get("Location", "")
             body = f"the server redirected to {location.split('?')[0]}" if location else response.text
         else:
             body = response.text
         message = clean_message(body, self._auth.secrets())
-        error = error_from_response(response.status, message, self._context_for(method, path))
-        error.retried = response.retried
+        error = error_from_response(response.status_code, message, self._context_for(method, path))
+        error.retried = self._transport.was_retried(response)
         return error
 
-    def _parse(self, method: str, path: str, response: HttpResponse) -> ApiResponse:
+    def _parse(self, method: str, path: str, response: requests.Response) -> ApiResponse:
         try:
             payload = response.json()
         except ValueError:
@@ -407,7 +411,7 @@ class PbsClient:
         if not isinstance(payload, dict) or "data" not in payload:
             raise ServerError(
                 "the answer is not a PBS API response (no JSON object with 'data')",
-                status=response.status,
+                status=response.status_code,
                 hint="check that the url points at the PBS API (https://<host>:8007)",
                 context=self._context_for(method, path),
             )

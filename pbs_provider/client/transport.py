@@ -1,15 +1,12 @@
 """HTTP transport to one PBS server: TLS trust, one connection pool, timeouts, transport retries.
 
-* TLS: a pinned `fingerprint` is enforced by urllib3's `assert_fingerprint` (chain and host name
-  are then not checked, like PBS's own client for a pinned self-signed certificate); a `ca_file`
-  verifies chain and host name against that bundle; otherwise the system CAs do.
+* TLS: a pinned `fingerprint` is enforced by urllib3's `assert_fingerprint` on a custom
+  `HTTPAdapter` (chain and host name are then not checked, like PBS's own client for a pinned
+  self-signed certificate); a `ca_file` goes to requests' `verify=`; otherwise the system CAs.
   `verify_tls=False` disables verification after a loud warning.
-* One urllib3 connection pool per server, thread-safe and shared by the plugin's threads, with
-  keep-alive connections. It is used directly, not through `requests`: the provider needs none of
-  what `requests` adds per request (sessions, cookies, hooks, environment lookups, URL
-  re-parsing), and that layer cost more CPU per request than urllib3 itself (docs/performance.md).
-  Nothing comes from the environment (no proxies, netrc or CA bundle from env vars that could
-  bypass the pin) and no cookie is kept.
+* One `HTTPAdapter` (= one urllib3 pool) per server, shared by per-thread `requests.Session`s,
+  since a Session is not guaranteed thread-safe. Sessions ignore the environment (no proxies,
+  netrc or CA bundle from env vars that could bypass the pin) and keep no cookies.
 * urllib3's `Retry` retries connect failures for every method (nothing was sent) and, for GET,
   PUT and DELETE only, read errors, read timeouts, TLS handshakes that break off (a PBS restarting
   while a connection is set up) and 502/503/504, with exponential backoff and jitter. A certificate
@@ -23,20 +20,17 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import logging
 import ssl
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
-from urllib.parse import urlencode
 
-import urllib3
+import requests
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
@@ -66,33 +60,26 @@ logger = logging.getLogger(__name__)
 
 RETRY_METHODS = frozenset({"GET", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 API_PREFIX = "/api2/json"
-POOL_SIZE = 16
-"""Keep-alive connections kept per server (the plugin serves RPCs from 4 threads)."""
 
 
-@dataclass(frozen=True)
-class HttpResponse:
-    """One answer as the client needs it: status, headers, the whole body, and whether urllib3
-    had to retry before it arrived."""
+class PinnedAdapter(HTTPAdapter):
+    """An `HTTPAdapter` whose pool checks the leaf certificate's SHA-256 fingerprint."""
 
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    retried: bool = False
+    def __init__(self, fingerprint: str | None, **kwargs: Any) -> None:
+        self._fingerprint = fingerprint
+        super().__init__(**kwargs)
 
-    def json(self) -> Any:
-        """The body as JSON; raises ValueError when it is not JSON."""
-        return json.loads(self.body)
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        """Add `assert_fingerprint` to every pool this adapter creates."""
+        if self._fingerprint:
+            pool_kwargs["assert_fingerprint"] = self._fingerprint
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
 
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-    @property
-    def is_redirect(self) -> bool:
-        return self.status in REDIRECT_STATUSES and "location" in self.headers
+    def __reduce__(self) -> Any:
+        raise TypeError("the HTTP adapter holds sockets and must not be pickled")
 
 
 class TransportRetry(Retry):
@@ -156,10 +143,18 @@ class Transport:
     def __init__(self, server: ServerConfig, context: RequestContext) -> None:
         self._server = server
         self._context = context
-        self._retry = make_retry(server)
-        self._timeout = urllib3.Timeout(connect=server.connect_timeout, read=server.read_timeout)
-        self._pool_lock = threading.Lock()
-        self._pool: urllib3.HTTPConnectionPool | None = None
+        self._adapter = PinnedAdapter(
+            server.fingerprint, pool_connections=1, pool_maxsize=16, max_retries=make_retry(server)
+        )
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        if server.fingerprint:
+            self._verify: bool | str = False  # the pin replaces chain verification
+        elif server.ca_file is not None:
+            self._verify = str(server.ca_file)
+        else:
+            self._verify = server.verify_tls
         if not server.verify_tls:
             logger.warning(
                 "TLS VERIFICATION IS OFF for server %r (%s): anyone on the path can read and change "
@@ -171,40 +166,26 @@ class Transport:
     def __reduce__(self) -> Any:
         raise TypeError("the transport holds sockets and must not be pickled")
 
-    def _tls_options(self) -> dict[str, Any]:
-        server = self._server
-        if server.fingerprint:  # the pin replaces chain and host name verification
-            return {"cert_reqs": "CERT_NONE", "assert_fingerprint": server.fingerprint}
-        if server.ca_file is not None:
-            return {"cert_reqs": "CERT_REQUIRED", "ca_certs": str(server.ca_file)}
-        if server.verify_tls:
-            return {"cert_reqs": "CERT_REQUIRED"}  # urllib3 loads the system CAs
-        return {"cert_reqs": "CERT_NONE"}
-
-    def _connections(self) -> urllib3.HTTPConnectionPool:
-        """The server's connection pool, created on first use (and again after `close`)."""
-        pool = self._pool
-        if pool is None:
-            with self._pool_lock:
-                if self._pool is None:
-                    https = self._server.base_url.startswith("https:")
-                    self._pool = urllib3.connection_from_url(
-                        self._server.base_url,
-                        maxsize=POOL_SIZE,
-                        block=False,
-                        retries=self._retry,
-                        timeout=self._timeout,
-                        **(self._tls_options() if https else {}),
-                    )
-                pool = self._pool
-        return pool
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False
+            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+            session.mount(self._server.base_url + "/", self._adapter)
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def close(self) -> None:
-        """Close the pool's connections; a new pool is created on next use."""
-        with self._pool_lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
+        """Close the pool; sessions are recreated on next use."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
+        self._adapter.close()
 
     def send(
         self,
@@ -214,47 +195,45 @@ class Transport:
         params: Mapping[str, Any] | None,
         body: Mapping[str, Any] | None,
         headers: Mapping[str, str],
-    ) -> HttpResponse:
+    ) -> requests.Response:
         """Send one request (with transport retries) and return the response, whatever its status."""
-        target = f"{API_PREFIX}{path}"
-        if params:
-            target = f"{target}?{urlencode(params, doseq=True)}"
+        url = f"{self._server.base_url}{API_PREFIX}{path}"
         request_headers = {"Accept": "application/json", **headers}
-        payload = None
-        if body is not None:
-            payload = json.dumps(body, allow_nan=False).encode()
-            request_headers["Content-Type"] = "application/json"
         started = time.monotonic()
         try:
-            answer = self._connections().urlopen(
+            response = self._session().request(
                 method,
-                target,
-                body=payload,
+                url,
+                params=params,
+                json=body if body is not None else None,
                 headers=request_headers,
-                retries=self._retry,
-                timeout=self._timeout,
-                redirect=False,
-                assert_same_host=False,
+                timeout=(self._server.connect_timeout, self._server.read_timeout),
+                allow_redirects=False,
+                verify=self._verify,
             )
-        except (HTTPError, OSError) as error:
+        except requests.RequestException as error:
             failure = self._failure(method, path, error)
         else:
-            history = answer.retries.history if answer.retries is not None else ()
-            response = HttpResponse(answer.status, answer.headers, answer.data, bool(history))
             logger.debug(
                 "%s: %s %s -> %s (%.0f ms%s)",
                 self._context.server,
                 method,
                 path,
-                response.status,
+                response.status_code,
                 (time.monotonic() - started) * 1000,
-                ", retried" if response.retried else "",
+                ", retried" if self.was_retried(response) else "",
             )
             return response
         raise failure
 
-    def _failure(self, method: str, path: str, error: BaseException) -> ConnectionFailed:
-        """Turn a urllib3/OS exception into a `ConnectionFailed` with reason and hint."""
+    @staticmethod
+    def was_retried(response: requests.Response) -> bool:
+        """True if urllib3 had to retry before this response arrived."""
+        retries = getattr(response.raw, "retries", None)
+        return bool(retries is not None and retries.history)
+
+    def _failure(self, method: str, path: str, error: requests.RequestException) -> ConnectionFailed:
+        """Turn a requests/urllib3 exception into a `ConnectionFailed` with reason and hint."""
         server = self._server
         context = RequestContext(
             self._context.server, self._context.auth_id, server.host, server.port, method, path
@@ -262,7 +241,9 @@ class Transport:
         cause = _root_cause(error)
         where = f"{server.host}:{server.port}"
         common: dict[str, Any] = {"context": context}
-        if isinstance(cause, Urllib3SSLError | ssl.SSLError):
+        if isinstance(error, requests.exceptions.SSLError) or isinstance(
+            cause, Urllib3SSLError | ssl.SSLError
+        ):
             tls = self._tls_failure(str(cause), common)
             if tls is not None:
                 return tls
@@ -274,15 +255,14 @@ class Transport:
                 hint=hint_dropped(server.host),
                 **common,
             )
-        # urllib3 derives NewConnectionError (refused, DNS) from ConnectTimeoutError
-        if isinstance(cause, ConnectTimeoutError) and not isinstance(cause, NewConnectionError):
+        if isinstance(error, requests.exceptions.ConnectTimeout):
             return ConnectionFailed(
                 f"connecting to {where} timed out after {server.connect_timeout:g}s",
                 reason="connect-timeout",
                 hint=hint_connect_timeout(server.host, server.port, server.connect_timeout),
                 **common,
             )
-        if isinstance(cause, ReadTimeoutError):
+        if isinstance(error, requests.exceptions.ReadTimeout) or isinstance(cause, ReadTimeoutError):
             return ConnectionFailed(
                 f"no answer from {where} within {server.read_timeout:g}s",
                 reason="read-timeout",
@@ -359,12 +339,18 @@ class Transport:
 
 
 def _root_cause(error: BaseException) -> BaseException:
-    """The urllib3/OS error behind a failure: `MaxRetryError` unwrapped to its last reason."""
+    """The innermost urllib3/OS error behind a requests exception (MaxRetryError unwrapped)."""
     current: BaseException = error
     for _ in range(10):
-        if not isinstance(current, MaxRetryError) or current.reason is None:
+        inner: BaseException | None = None
+        if isinstance(current, MaxRetryError) and current.reason is not None:
+            inner = current.reason
+        elif isinstance(current, requests.RequestException | ProtocolError) and current.args:
+            first = current.args[0]
+            inner = first if isinstance(first, BaseException) else None
+        if inner is None:
             return current
-        current = current.reason
+        current = inner
     return current
 
 
