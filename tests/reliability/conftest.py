@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 SHARE_ENV = "FAULT_MATRIX_SHARE"
 """`k/n`: of the fault matrix's chains, only the k-th, (k+n)-th, ... run, and the control chain (every
 chain's retries are counted against it). `make test` runs its k-th shuffled seed of n with `k/n`, so
-that over the seeds every chain runs under one shuffled schedule (docs/testing.md)."""
+that every chain runs under one of the shuffled schedules (docs/testing.md)."""
 
 
 def fault_matrix_share(value: str, chains: list[pytest.Item]) -> list[pytest.Item]:
