@@ -21,8 +21,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Two pytest-xdist workers (tests/scheduling.py says which tests go together); PYTEST_WORKERS=0 runs serially.
-PYTEST_WORKERS ?= 2
+# pytest-xdist workers (tests/scheduling.py says which tests go together); PYTEST_WORKERS=0 runs serially.
+# Three on a 2-core machine: many tests wait on timeouts, retries and round trips rather than compute.
+PYTEST_WORKERS ?= 3
 PYTEST_N := $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
 
 # The tests whose outcome depends on the order of the engine's steps, again under shuffled schedules

@@ -1,11 +1,11 @@
-"""How the suite is spread over pytest-xdist workers (`make test` runs `pytest -n 2`).
+"""How the suite is spread over pytest-xdist workers (`make test` runs `pytest -n 3`).
 
 * One test module is one unit of work, sent whole to one worker: the module-scoped simulators and
   plugin processes (tests/providers, tests/target, ...) start once per module, as in a serial run.
 * A folder in `SHARED_STATE` is one unit: its files share the session's state (tests/reliability
   collects one report across its files, and its last file checks the fault matrix this session ran).
-* Units in `LONG_FIRST` start first, the others follow in collection order, so that the two workers
-  finish at about the same time instead of one starting the longest unit when the other is done.
+* Units in `LONG_FIRST` start first, the others follow in collection order, so that the workers finish
+  at about the same time instead of one starting the longest unit when the others are done.
 
 Without `-n` (a plain `pytest`, `make reliability`) none of this is used.
 """
