@@ -318,7 +318,7 @@ class SimProcess(SimClient):
         self.admin_token_secret = str(uuid.uuid4())
         self._argv = [
             sys.executable, "-m", "pbs_sim", "--data-dir", str(self.data_dir), "--bind", "127.0.0.1",
-            "--root-password", self.root_password, "--node", node, "--key-bits", "0",
+            f"--root-password={self.root_password}", "--node", node, "--key-bits", "0",
             "--sync-runner", "null", "--job-lock-timeout", str(job_lock_timeout), "--log-level", "WARNING",
             "--token", f"{ADMIN_TOKEN_ID}={self.admin_token_secret}",
         ]  # fmt: skip
