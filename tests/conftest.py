@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: in-process PBS simulators (``pbs_sim`` and ``pbs_sim_factory``)."""
+"""Shared pytest fixtures: in-process PBS simulators (``pbs_sim`` and ``pbs_sim_factory``); the session
+plugins."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import pytest
 from hypothesis import settings
 
 from pbs_sim.testing import SimHandle, start_simulator
+
+# Session plugins: how `pytest -n` spreads the suite over workers; the reliability suite's report (also
+# in the xdist controller, which collects no test and so loads no folder's conftest).
+pytest_plugins = ("tests.scheduling", "tests.reliability.session")
 
 # CI replays the same generated examples every run (a red CI means a regression, not a lucky draw);
 # local runs explore new examples and keep failures in .hypothesis/.

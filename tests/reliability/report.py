@@ -332,7 +332,12 @@ class Report:
 
     @classmethod
     def load(cls, path: Path = REPORT_PATH) -> Report:
-        data = json.loads(path.read_text())
+        return cls.from_json(json.loads(path.read_text()))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        """The report `to_json` made (figures and verdicts are recomputed, not read)."""
+        data = dict(data)
         known = {f.name for f in fields(cls)}
         scenario_fields = {f.name for f in fields(Scenario)}
         data["scenarios"] = [
@@ -346,6 +351,17 @@ class Report:
 
     def empty(self) -> bool:
         return self == Report()
+
+    def merge(self, other: Report) -> None:
+        """Add `other`'s scenarios and counts to this report (an xdist worker's part of the session)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, dict):
+                mine.update(theirs)
+            else:
+                setattr(self, f.name, mine + theirs)
 
 
 REPORT = Report()
