@@ -18,11 +18,11 @@ from pbs_sim.models.backups import BackupGroup, Snapshot
 from pbs_sim.models.content_access import ContentAccess, is_correct_owner
 from pbs_sim.models.datastores import DatastoreStore
 from pbs_sim.models.permissions import PermissionResolver
+from pbs_sim.models.store_progress import StoreProgress
 from pbs_sim.models.sync_common import (
     MAX_NAMESPACE_DEPTH,
     Namespace,
     SkipInfo,
-    StoreProgress,
     SyncError,
     SyncStats,
     Throttle,

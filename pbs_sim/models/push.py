@@ -19,11 +19,11 @@ from pbs_sim import errors
 from pbs_sim.errors import ApiError
 from pbs_sim.models.backups import BackupGroup, Snapshot, epoch_to_rfc3339
 from pbs_sim.models.permissions import PermissionResolver
+from pbs_sim.models.store_progress import StoreProgress
 from pbs_sim.models.sync_common import (
     MAX_NAMESPACE_DEPTH,
     Namespace,
     SkipInfo,
-    StoreProgress,
     SyncError,
     SyncStats,
     Throttle,

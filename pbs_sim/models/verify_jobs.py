@@ -13,46 +13,16 @@ does, and the snapshot listing shows it (which sync's `verified-only` reads).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pbs_sim import api_types, grammar
 from pbs_sim.models.backups import BackupGroup
 from pbs_sim.models.datastore_jobs import DatastoreJobStore, Job
+from pbs_sim.models.store_progress import StoreProgress
 from pbs_sim.models.tasks import Upid, WorkerTask
 
 SECONDS_PER_DAY = 86400
 BENCHMARK_GROUP = BackupGroup("host", "benchmark")
-
-
-@dataclass
-class StoreProgress:
-    """pbs-datastore `StoreProgress` and how it prints (`percentage done: ...`)."""
-
-    total_groups: int
-    done_groups: int = 0
-    done_snapshots: int = 0
-    group_snapshots: int = 0
-
-    def percentage(self) -> float:
-        per_groups = self.done_groups / self.total_groups
-        if self.group_snapshots == 0:
-            return per_groups
-        return per_groups + (1 / self.total_groups) * (self.done_snapshots / self.group_snapshots)
-
-    def __str__(self) -> str:
-        done = f"{self.percentage() * 100:.2f}%"
-        current = self.done_groups + 1 if self.done_groups < self.total_groups else self.done_groups
-        if self.group_snapshots == 0:
-            return f"{done} ({self.done_groups}/{self.total_groups} groups)"
-        if self.total_groups == 1:
-            return f"{done} ({self.done_snapshots}/{self.group_snapshots} snapshots)"
-        if self.done_snapshots == self.group_snapshots:
-            return f"{done} ({current}/{self.total_groups} groups)"
-        return (
-            f"{done} ({self.done_groups}/{self.total_groups} groups, "
-            f"{self.done_snapshots}/{self.group_snapshots} snapshots in group #{current})"
-        )
 
 
 class VerifyJobStore(DatastoreJobStore):
