@@ -95,6 +95,33 @@ def changes(sims) -> list[tuple[str, str, int]]:
     ]
 
 
+def sources_of(sims: dict) -> list[Source]:
+    """Each simulator as an export source, read with its admin token."""
+    return [
+        Source(
+            name,
+            server_entry(sim),
+            client_for(name, ServerConfig(url=sim.url, auth_id=sim.admin_token_id,
+                                          secret=sim.admin_token_secret, fingerprint=sim.fingerprint)),
+        )
+        for name, sim in sims.items()
+    ]  # fmt: skip
+
+
+def adopt(export, sims: dict, tmp_path: Path) -> StackRun:
+    """A stack made of the export (its config loads), after one `up` that succeeded; the simulators'
+    request logs hold that `up`'s requests only."""
+    config = {k.split(":", 1)[1]: v for k, v in export.config().items()}
+    secrets = {"serverSecrets": {n: s.admin_token_secret for n, s in sims.items()}}
+    load(config, secrets)
+    adopting = StackRun("export-adopt", tmp_path / "adopt", sims, **config, **secrets)
+    for sim in sims.values():
+        sim.clear_request_log()
+    up = adopting.up()
+    assert up.ok, (export.replications, up.diagnostics)
+    return adopting
+
+
 def test_export_then_up_adopts_everything_and_preview_is_clean(pbs_sim_factory, tmp_path):
     sim = pbs_sim_factory("onprem", datastores=["store1", "archive"])
     make_by_hand(sim)
@@ -157,15 +184,7 @@ def test_a_replication_set_is_exported_as_one_replications_entry(pbs_sim_factory
     (tmp_path / "adopt").mkdir()
     made = StackRun("export-made", tmp_path / "made", sims, replications={"offsite": PUSH})
     assert made.up().ok
-    sources = [
-        Source(
-            name,
-            server_entry(sim),
-            client_for(name, ServerConfig(url=sim.url, auth_id=sim.admin_token_id,
-                                          secret=sim.admin_token_secret, fingerprint=sim.fingerprint)),
-        )
-        for name, sim in sims.items()
-    ]  # fmt: skip
+    sources = sources_of(sims)
     plain = export_config(sources)
     assert set(plain.sync_jobs) == {"offsite"} and set(plain.tokens) == {"offsite@pbs!sync"}
     export = export_config(sources, fold_replications=True)
@@ -175,15 +194,7 @@ def test_a_replication_set_is_exported_as_one_replications_entry(pbs_sim_factory
     assert name == "offsite"
     assert {k: entry[k] for k in PUSH} == PUSH and entry["adopt"] is True
 
-    config = export.config()
-    config = {k.split(":", 1)[1]: v for k, v in config.items()}
-    secrets = {"serverSecrets": {n: s.admin_token_secret for n, s in sims.items()}}
-    load(config, secrets)
-    adopting = StackRun("export-adopt", tmp_path / "adopt", sims, **config, **secrets)
-    for sim in sims.values():
-        sim.clear_request_log()
-    up = adopting.up()
-    assert up.ok, (export.replications, up.diagnostics)
+    adopting = adopt(export, sims, tmp_path)
     # the token secret (shown once, when the token was made) is renewed and handed to the remote
     assert sorted(changes(sims.values())) == [
         ("PUT", "/api2/json/access/users/offsite%40pbs/token/sync", 200),
@@ -212,15 +223,7 @@ def test_prune_and_verify_jobs_on_a_replication_target_fold_into_it_and_the_rest
         ("/config/verify", {"id": "by-hand", "store": "offsite", "ns": "site1"}),
     ):
         cloud.api("POST", path, json=body).raise_for_status()
-    sources = [
-        Source(
-            name,
-            server_entry(sim),
-            client_for(name, ServerConfig(url=sim.url, auth_id=sim.admin_token_id,
-                                          secret=sim.admin_token_secret, fingerprint=sim.fingerprint)),
-        )
-        for name, sim in sims.items()
-    ]  # fmt: skip
+    sources = sources_of(sims)
     plain = export_config(sources)
     assert set(plain.prune_jobs) == {"offsite", "root-keep"} and set(plain.verify_jobs) == {
         "offsite",
@@ -237,15 +240,10 @@ def test_prune_and_verify_jobs_on_a_replication_target_fold_into_it_and_the_rest
     assert folded["retention"] == entry["retention"] and folded["verify"] == entry["verify"]
     assert set(export.prune_jobs) == {"root-keep"} and set(export.verify_jobs) == {"by-hand"}
 
-    config = {k.split(":", 1)[1]: v for k, v in export.config().items()}
-    assert set(config) == {"servers", "replications", "pruneJobs", "verifyJobs"}
-    secrets = {"serverSecrets": {n: s.admin_token_secret for n, s in sims.items()}}
-    load(config, secrets)
-    adopting = StackRun("export-adopt", tmp_path / "adopt", sims, **config, **secrets)
-    for sim in sims.values():
-        sim.clear_request_log()
-    up = adopting.up()
-    assert up.ok, (export.replications, up.diagnostics)
+    assert set(export.config()) == {
+        f"pbs-replication:{k}" for k in ("servers", "replications", "pruneJobs", "verifyJobs")
+    }
+    adopting = adopt(export, sims, tmp_path)
     # every job is adopted as it is: the only writes renew the token secret and hand it to the remote
     assert sorted(changes(sims.values())) == [
         ("PUT", "/api2/json/access/users/offsite%40pbs/token/sync", 200),
