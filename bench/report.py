@@ -91,6 +91,13 @@ def _profile(p: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _split_row(label: str, cpu: dict[str, Any]) -> list[str]:
+    """One row of section 8: a step's (or a total's) CPU by owner; `-` where raw `requests` has no part."""
+    owners = ("plugin", "sdk_grpc", "project")
+    raw = fmt_seconds(cpu["raw"]) if cpu["raw"] else "-"
+    return [label, *(fmt_seconds(cpu[k]) for k in owners), raw, fmt_seconds(cpu["driver"])]
+
+
 def _split(sp: dict[str, Any]) -> list[str]:
     lines = [
         f"## 8. Where a job's CPU goes: the project, Pulumi's SDK and gRPC, the driver ({sp['jobs']} jobs)",
@@ -104,33 +111,9 @@ def _split(sp: dict[str, Any]) -> list[str]:
         "Pulumi's engine (Python here, Go in Pulumi). `python -m bench --only split` reruns this section.",
         "",
     ]
-    rows = []
-    for step, v in sp["steps"].items():
-        rows.append(
-            [
-                step,
-                fmt_seconds(v["plugin"]),
-                fmt_seconds(v["sdk_grpc"]),
-                fmt_seconds(v["project"]),
-                fmt_seconds(v["raw"]) if v["raw"] is not None else "-",
-                fmt_seconds(v["driver"]),
-            ]
-        )
-    for key, label in (
-        ("job", "**A/B job** (Check new + Create + Delete)"),
-        ("preview", "**preview** (Check + Diff)"),
-    ):
-        t = sp[key]
-        rows.append(
-            [
-                label,
-                fmt_seconds(t["plugin"]),
-                fmt_seconds(t["sdk_grpc"]),
-                fmt_seconds(t["project"]),
-                fmt_seconds(t["raw"]) if t["raw"] else "-",
-                fmt_seconds(t["driver"]),
-            ]
-        )
+    totals = (("job", "**A/B job** (Check new + Create + Delete)"), ("preview", "**preview** (Check + Diff)"))
+    rows = [_split_row(step, v) for step, v in sp["steps"].items()]
+    rows += [_split_row(label, sp[key]) for key, label in totals]
     lines += _table(
         [
             "step",
