@@ -44,8 +44,6 @@ from pbs_types.prune import KeepOptions, compute_prune_info
 
 CHECK = "retention"
 SECTIONS = {PRUNE: PRUNE_JOBS_KEY, VERIFY: VERIFY_JOBS_KEY}
-REPLICATION_PARTS = {PRUNE: ("prune_job_inputs", "retention"), VERIFY: ("verify_job_inputs", "verify")}
-"""Per kind: the `ReplicationPlan` attribute with the job's inputs, and the replication's key for it."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +60,13 @@ class KnownJob:
 
 
 def _replication_jobs(config: StackConfig) -> Iterator[KnownJob]:
+    """The prune job (`retention`) and verify job (`verify`) each replication creates on its target."""
     for decl in config.replications.values():
-        for kind, (attribute, part) in REPLICATION_PARTS.items():
-            inputs = getattr(decl.plan, attribute, None)  # None: no `retention` / `verify`
+        plan = decl.plan
+        for kind, part, inputs in (
+            (PRUNE, "retention", plan.prune_job_inputs),
+            (VERIFY, "verify", plan.verify_job_inputs),
+        ):
             if inputs:
                 key = f"{REPLICATIONS_KEY}.{decl.key}.{part}"
                 yield KnownJob(str(inputs.get("server")), datastore_job(kind, inputs), key)
