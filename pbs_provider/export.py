@@ -36,6 +36,7 @@ from pbs_provider.resources.replication import (
     JOB_OPTIONS,
     KEEP_OPTIONS,
     TARGET_JOBS,
+    WIRED_TARGET_JOB_INPUTS,
     ReplicationArgs,
     ReplicationPlan,
     plan_replication,
@@ -427,7 +428,7 @@ def _target_jobs(export: Export, sync_job_id: str, args: ReplicationArgs) -> dic
             continue
         job_key = min(fits, key=lambda k: jobs[k].get("jobId", k) != sync_job_id)
         job = jobs.pop(job_key)
-        options = {k: v for k, v in job.items() if k not in ("server", "store", "ns", "adopt")}
+        options = {k: v for k, v in job.items() if k not in WIRED_TARGET_JOB_INPUTS}
         options.setdefault("jobId", job_key)
         if options["jobId"] == sync_job_id:
             del options["jobId"]

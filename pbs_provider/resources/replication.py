@@ -645,6 +645,7 @@ __all__ = [
     "RETENTION_OPTIONS",
     "TARGET_JOBS",
     "VERIFY_OPTIONS",
+    "WIRED_TARGET_JOB_INPUTS",
     "InvalidReplication",
     "Replication",
     "ReplicationArgs",
