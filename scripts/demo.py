@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import quote
 
 import requests
 import yaml
@@ -357,19 +356,20 @@ def snapshots(
     return {key: sorted(times, reverse=True) for key, times in found.items()}
 
 
-def run_task(server: Server, path: str, env: dict[str, str], timeout: float = 60) -> dict[str, Any]:
-    """POST `path` (a job's `run`), then poll its worker task until it stops, as a PBS client does."""
-    session = deploy_session(server, env)
-    api = f"{server.url}/api2/json"
-    answer = session.post(f"{api}{path}", timeout=10)
-    answer.raise_for_status()
-    status_url = f"{api}/nodes/localhost/tasks/{quote(answer.json()['data'], safe='')}/status"
-    deadline = time.monotonic() + timeout
-    while (status := session.get(status_url, timeout=10).json()["data"])["status"] != "stopped":
-        if time.monotonic() > deadline:
-            raise DemoError(f"{path}: the task still runs after {timeout:.0f} s")
-        time.sleep(0.1)
-    return status
+def run_job_now(server: Server, kind: str, job: str, env: dict[str, str], timeout: float = 60) -> str:
+    """Start job `job` (`kind`: prune, verify, sync) now and follow its task to the end, with the
+    provider's client (`pbs_provider.tasks.follow_task`); the task's exit status (`OK`, `WARNINGS: n`, …)."""
+    from pbs_provider.client import PbsError, ServerConfig, api_path, client_for
+    from pbs_provider.tasks import TaskTimeout, follow_task
+
+    secret = env[server.secret_key]
+    config = ServerConfig(url=server.url, auth_id=DEPLOY_TOKEN, secret=secret, ca_file=server.ca)
+    client = client_for(f"demo-{server.name}", config)
+    try:
+        upid = client.create(api_path("admin", kind, job, "run"), {}).data
+        return follow_task(client, str(upid), poll_interval=0.1, timeout=timeout).exitstatus
+    except (PbsError, TaskTimeout) as error:
+        raise DemoError(f"the {kind} job {job} on {server.name}: {error}") from None
 
 
 def expected_removals(
@@ -524,9 +524,9 @@ class Demo:
         rules = ", ".join(f"{k} {v}" for k, v in retention.items() if k.startswith("keep"))
         self.heading(8, f"run the prune job {job} on {srv} now (retention: {rules})")
         before = snapshots(servers[srv], store, anchor, self.env)
-        status = run_task(servers[srv], f"/admin/prune/{job}/run", self.env)
-        if status.get("exitstatus") != "OK":
-            raise DemoError(f"the prune job {job} on {srv} failed: {status.get('exitstatus')}")
+        state = run_job_now(servers[srv], "prune", job, self.env)
+        if state != "OK":
+            raise DemoError(f"the prune job {job} on {srv} failed: {state}")
         after = snapshots(servers[srv], store, anchor, self.env)
         removed = {(g, t) for g, times in before.items() for t in times if t not in after.get(g, [])}
         for (ns, group), times in sorted(before.items()):
