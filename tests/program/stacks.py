@@ -8,9 +8,23 @@ from typing import Any
 
 from offline_engine import engine
 from offline_engine.stack_config import stack_config
+from pbs_provider.servers import SERVERS_KEY
+from pbs_provider.stack_config import (
+    ACLS_KEY,
+    NAMESPACES_KEY,
+    REMOTE_PASSWORDS_KEY,
+    SECTION_KEYS,
+    USER_PASSWORDS_KEY,
+)
 from pbs_sim.testing import SimHandle
 
 PROJECT = Path(__file__).resolve().parents[2]
+EMPTY: dict[str, Any] = {
+    section: [] if section in (ACLS_KEY, NAMESPACES_KEY) else {}
+    for section in (*SECTION_KEYS, REMOTE_PASSWORDS_KEY, USER_PASSWORDS_KEY)
+    if section != SERVERS_KEY
+}
+"""Every section of the stack config but `servers`, empty: overrides what a stack file declares."""
 
 
 def server_entry(sim: SimHandle) -> dict[str, str]:

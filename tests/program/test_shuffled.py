@@ -19,20 +19,9 @@ from offline_engine import engine
 from offline_engine import props as P
 
 from .needs import NeedsObserver
-from .stacks import PROJECT, StackRun
+from .stacks import EMPTY, PROJECT, StackRun
 
 SEEDS = [11, 12, 13]
-EMPTY = {
-    "remotes": {},
-    "syncJobs": {},
-    "remotePasswords": {},
-    "users": {},
-    "userPasswords": {},
-    "tokens": {},
-    "acls": [],
-    "namespaces": [],
-    "replications": {},
-}
 
 
 def stack_file(stack: str) -> dict[str, Any]:

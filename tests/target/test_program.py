@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from pbs_sim.testing import start_simulator
-from tests.program.stacks import StackRun
+from tests.program.stacks import EMPTY, StackRun
 
 from .helpers import (
     acl_entries,
@@ -29,17 +29,6 @@ from .helpers import (
 )
 
 REPLICATION_T = "pbs:index:Replication"
-EMPTY = {
-    "remotes": {},
-    "syncJobs": {},
-    "remotePasswords": {},
-    "users": {},
-    "userPasswords": {},
-    "tokens": {},
-    "acls": [],
-    "namespaces": [],
-    "replications": {},
-}
 
 
 @pytest.fixture(scope="module")
