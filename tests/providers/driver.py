@@ -18,8 +18,10 @@ from pulumi.runtime.proto import provider_pb2
 
 from offline_engine import props as P
 from offline_engine.provider_host import CheckFailed, DynamicProviderHost, serialize_like_sdk
+from pbs_provider.resources.prune_job import PruneJobProvider
 from pbs_provider.resources.remote import RemoteProvider
 from pbs_provider.resources.sync_job import SyncJobProvider
+from pbs_provider.resources.verify_job import VerifyJobProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "pbs-replication"
@@ -28,9 +30,16 @@ SECRETS_KEY = f"{PROJECT}:serverSecrets"
 
 REMOTE_T = "pulumi-python:dynamic/pbs:Remote"
 SYNC_T = "pulumi-python:dynamic/pbs:SyncJob"
-TYPES = {"remote": REMOTE_T, "sync": SYNC_T}
-PROVIDERS = {"remote": serialize_like_sdk(RemoteProvider()), "sync": serialize_like_sdk(SyncJobProvider())}
-SECRET_INPUTS = {"remote": ("password",), "sync": ()}
+PRUNE_T = "pulumi-python:dynamic/pbs:PruneJob"
+VERIFY_T = "pulumi-python:dynamic/pbs:VerifyJob"
+TYPES = {"remote": REMOTE_T, "sync": SYNC_T, "prune": PRUNE_T, "verify": VERIFY_T}
+PROVIDERS = {
+    "remote": serialize_like_sdk(RemoteProvider()),
+    "sync": serialize_like_sdk(SyncJobProvider()),
+    "prune": serialize_like_sdk(PruneJobProvider()),
+    "verify": serialize_like_sdk(VerifyJobProvider()),
+}
+SECRET_INPUTS = {"remote": ("password",), "sync": (), "prune": (), "verify": ()}
 
 DIFF_NONE = provider_pb2.DiffResponse.DIFF_NONE
 DIFF_SOME = provider_pb2.DiffResponse.DIFF_SOME

@@ -1,5 +1,5 @@
 """Fixtures for the prune/verify job tests: one simulator ("cloud"), the configured plugin and the
-engine-like driver (tier 1), taught the kinds `prune` and `verify`."""
+engine-like driver (tier 1; its kinds `prune` and `verify`)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,9 @@ from typing import Any
 
 import pytest
 
-from offline_engine.provider_host import DynamicProviderHost, serialize_like_sdk
-from pbs_provider.resources.prune_job import PruneJobProvider
-from pbs_provider.resources.verify_job import VerifyJobProvider
+from offline_engine.provider_host import DynamicProviderHost
 from pbs_sim.testing import start_simulator
 from tests.providers import driver
-
-for kind, name, provider in (
-    ("prune", "PruneJob", PruneJobProvider()),
-    ("verify", "VerifyJob", VerifyJobProvider()),
-):
-    driver.TYPES[kind] = f"pulumi-python:dynamic/pbs:{name}"
-    driver.PROVIDERS[kind] = serialize_like_sdk(provider)
-    driver.SECRET_INPUTS[kind] = ()
 
 
 @pytest.fixture(scope="module")
